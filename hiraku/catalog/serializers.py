@@ -1,0 +1,158 @@
+"""CKAN-shaped dictionaries of catalog objects.
+
+Used by the Action API, by activity snapshots and by the search index, so the
+three never disagree about what a dataset "is"."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from .licenses import get_license
+from .models import Dataset, Group, Organization, Resource
+
+
+def iso(value) -> str | None:
+    """CKAN's timestamp format: naive UTC ISO 8601 with microseconds."""
+    if value is None:
+        return None
+    if hasattr(value, "utcoffset") and value.utcoffset() is not None:
+        from datetime import UTC
+
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat()
+
+
+def organization_dict(org: Organization, *, package_count: int | None = None) -> dict:
+    data = {
+        "id": str(org.id),
+        "name": org.name,
+        "title": org.title,
+        "title_en": org.title_en,
+        "display_name": org.title,
+        "description": org.description,
+        "image_url": org.image_url,
+        "image_display_url": org.image_url,
+        "created": iso(org.created),
+        "is_organization": True,
+        "approval_status": "approved",
+        "state": org.state,
+        "type": "organization",
+        "lgcode": org.lgcode,
+        "url": org.url,
+    }
+    if package_count is not None:
+        data["package_count"] = package_count
+    return data
+
+
+def group_dict(group: Group, *, package_count: int | None = None) -> dict:
+    data = {
+        "id": str(group.id),
+        "name": group.name,
+        "title": group.title,
+        "title_en": group.title_en,
+        "display_name": group.title,
+        "description": group.description,
+        "image_url": group.image_url,
+        "image_display_url": group.image_url,
+        "created": iso(group.created),
+        "is_organization": False,
+        "approval_status": "approved",
+        "state": group.state,
+        "type": "group",
+    }
+    if package_count is not None:
+        data["package_count"] = package_count
+    return data
+
+
+def resource_download_url(resource: Resource) -> str:
+    if resource.file:
+        path = reverse("web:resource_download",
+                       kwargs={"dataset": resource.dataset.name, "resource_id": resource.id,
+                               "filename": resource.original_filename})
+        return settings.SITE_URL + path
+    return resource.url
+
+
+def resource_dict(resource: Resource) -> dict:
+    return {
+        "id": str(resource.id),
+        "package_id": str(resource.dataset_id),
+        "name": resource.name,
+        "description": resource.description,
+        "url": resource_download_url(resource),
+        "url_type": "upload" if resource.file else None,
+        "format": resource.format,
+        "mimetype": resource.mimetype or None,
+        "size": resource.size,
+        "hash": resource.hash,
+        "encoding": resource.encoding or None,
+        "position": resource.position,
+        "created": iso(resource.created),
+        "last_modified": iso(resource.last_modified),
+        "metadata_modified": iso(resource.modified),
+        "state": resource.state,
+        "datastore_active": False,
+    }
+
+
+def dataset_dict(dataset: Dataset) -> dict:
+    """The CKAN package dict. Call on a dataset fetched with `with_relations()`."""
+    lic = get_license(dataset.license_id)
+    org = dataset.organization
+    resources = [r for r in dataset.resources.all() if r.state == "active"]
+    tags = sorted(dataset.tags.all(), key=lambda t: t.name)
+    groups = sorted(dataset.groups.all(), key=lambda g: g.name)
+    extras = dict(dataset.extras or {})
+    for key, value in (
+        ("update_frequency", dataset.update_frequency),
+        ("temporal_start", dataset.temporal_start.isoformat() if dataset.temporal_start else ""),
+        ("temporal_end", dataset.temporal_end.isoformat() if dataset.temporal_end else ""),
+        ("spatial", dataset.spatial),
+        ("spatial_lgcode", dataset.spatial_lgcode),
+        ("standard_type", dataset.standard_type),
+    ):
+        if value:
+            extras.setdefault(key, value)
+    return {
+        "id": str(dataset.id),
+        "name": dataset.name,
+        "title": dataset.title,
+        "notes": dataset.notes,
+        "type": "dataset",
+        "state": dataset.state,
+        "private": dataset.private,
+        "owner_org": str(org.id),
+        "organization": organization_dict(org),
+        "license_id": dataset.license_id,
+        "license_title": lic.title if lic else dataset.license_id,
+        "license_url": lic.url if lic else "",
+        "url": dataset.url,
+        "version": dataset.version,
+        "author": dataset.author,
+        "author_email": "",
+        "maintainer": dataset.maintainer,
+        "maintainer_email": dataset.maintainer_email,
+        "metadata_created": iso(dataset.created),
+        "metadata_modified": iso(dataset.modified),
+        "isopen": bool(lic and lic.od_conformance == "approved"),
+        "num_resources": len(resources),
+        "num_tags": len(tags),
+        "resources": [resource_dict(r) for r in resources],
+        "tags": [{"id": str(t.id), "name": t.name, "display_name": t.name, "state": "active",
+                  "vocabulary_id": None} for t in tags],
+        "groups": [{"id": str(g.id), "name": g.name, "title": g.title, "display_name": g.title,
+                    "description": g.description, "image_display_url": g.image_url} for g in groups],
+        "extras": [{"key": k, "value": v if isinstance(v, str) else str(v)} for k, v in sorted(extras.items())],
+        "update_frequency": dataset.update_frequency,
+        "temporal_start": dataset.temporal_start.isoformat() if dataset.temporal_start else None,
+        "temporal_end": dataset.temporal_end.isoformat() if dataset.temporal_end else None,
+        "spatial": dataset.spatial,
+        "spatial_lgcode": dataset.spatial_lgcode,
+        "standard_type": dataset.standard_type or None,
+        "relationships_as_object": [],
+        "relationships_as_subject": [],
+        "creator_user_id": str(dataset.creator_id) if dataset.creator_id else None,
+    }

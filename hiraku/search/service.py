@@ -1,0 +1,81 @@
+"""The search service: the one entry point the web search page and the
+CKAN `package_search` action share.
+
+Backends (hiraku.search.backends) implement the same contract on SQLite FTS5
+and on PostgreSQL; the analyzer (hiraku.search.analyzer) is shared by both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+
+# Facet fields, named as CKAN names them.
+FACET_FIELDS = ("organization", "groups", "tags", "res_format", "license_id", "standard_type")
+SORTS = {
+    "score desc, metadata_modified desc": "relevance",
+    "score desc": "relevance",
+    "relevance": "relevance",
+    "metadata_modified desc": "modified_desc",
+    "metadata_modified asc": "modified_asc",
+    "metadata_created desc": "created_desc",
+    "metadata_created asc": "created_asc",
+    "popularity desc": "popularity",
+    "views_recent desc": "popularity",
+    "name asc": "name_asc",
+    "name desc": "name_desc",
+    "title_string asc": "title_asc",
+    "title_string desc": "title_desc",
+    "id asc": "id_asc",
+    "id desc": "id_desc",
+}
+
+
+@dataclass
+class SearchQuery:
+    q: str = ""
+    # field -> values; every value must match (CKAN fq semantics: AND).
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    modified_from: datetime | None = None
+    modified_to: datetime | None = None
+    sort: str = "relevance"  # one of the values of SORTS
+    rows: int = 10
+    start: int = 0
+    facet_fields: tuple[str, ...] = FACET_FIELDS
+    facet_limit: int = 50
+    facet_mincount: int = 1
+    include_private: bool = False
+    include_drafts: bool = False
+
+
+@dataclass
+class SearchResult:
+    count: int
+    dataset_ids: list[uuid.UUID]
+    facets: dict[str, list[tuple[str, int]]]
+
+
+def search(query: SearchQuery, user=None) -> SearchResult:
+    from .backends import get_backend
+
+    return get_backend().search(query, user)
+
+
+def index_dataset(dataset_id) -> None:
+    from .backends import get_backend
+
+    get_backend().index_datasets([dataset_id])
+
+
+def index_dataset_later(dataset_id) -> None:
+    """Re-index after the surrounding transaction commits (never index uncommitted state)."""
+    transaction.on_commit(lambda: index_dataset(dataset_id))
+
+
+def rebuild_index() -> int:
+    from .backends import get_backend
+
+    return get_backend().rebuild()
