@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from .licenses import LICENSES_BY_ID
 from .models import Dataset, Group, Organization, Resource
 
+# Names that would collide with fixed URLs under /dataset/ and /organization/.
+RESERVED_NAMES = frozenset({"new", "edit", "search", "delete", "resource", "api", "admin", "activity"})
+
 _TAG_SPLIT = re.compile(r"[,、，\n]+")
 
 
@@ -76,6 +79,13 @@ class DatasetForm(forms.ModelForm):
         if self.instance.pk:
             self.initial.setdefault("tags", [t.name for t in self.instance.tags.all()])
             self.initial.setdefault("groups", [g.name for g in self.instance.groups.all()])
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if name in RESERVED_NAMES:
+            raise forms.ValidationError(_("“%(value)s” is reserved; choose another URL name."), code="reserved_name",
+                                        params={"value": name})
+        return name
 
     def clean_license_id(self):
         value = self.cleaned_data["license_id"]
