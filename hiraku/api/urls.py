@@ -1,3 +1,10 @@
 from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "api"
+urlpatterns = [
+    path("3", views.api_version, name="version"),
+    path("3/action/<str:name>", views.action_view, name="action"),
+    path("action/<str:name>", views.action_view, name="action_unversioned"),
+]
