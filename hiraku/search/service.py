@@ -65,14 +65,25 @@ def search(query: SearchQuery, user=None) -> SearchResult:
 
 
 def index_dataset(dataset_id) -> None:
+    index_datasets([dataset_id])
+
+
+def index_datasets(dataset_ids) -> None:
+    """Bring these datasets' index entries up to date (removing deleted ones)."""
     from .backends import get_backend
 
-    get_backend().index_datasets([dataset_id])
+    get_backend().index_datasets(dataset_ids)
 
 
 def index_dataset_later(dataset_id) -> None:
     """Re-index after the surrounding transaction commits (never index uncommitted state)."""
     transaction.on_commit(lambda: index_dataset(dataset_id))
+
+
+def index_datasets_later(dataset_ids) -> None:
+    ids = list(dataset_ids)
+    if ids:
+        transaction.on_commit(lambda: index_datasets(ids))
 
 
 def rebuild_index() -> int:

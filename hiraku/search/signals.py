@@ -1,11 +1,13 @@
-"""Keep the search index in step with the catalog."""
+"""Keep the search index in step with the catalog: dataset and resource saves,
+tag and theme changes, deletions, and renamed organizations or themes (their
+names are facet values and their titles are indexed text)."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from hiraku.catalog.models import Dataset, Resource
+from hiraku.catalog.models import Dataset, Group, Organization, Resource
 
-from .service import index_dataset_later
+from .service import index_dataset_later, index_datasets_later
 
 
 @receiver(post_save, sender=Dataset)
@@ -14,7 +16,40 @@ def _dataset_saved(sender, instance, raw=False, **kwargs):
         index_dataset_later(instance.pk)
 
 
+@receiver(post_delete, sender=Dataset)
+def _dataset_deleted(sender, instance, **kwargs):
+    index_dataset_later(instance.pk)
+
+
 @receiver(post_save, sender=Resource)
-def _resource_saved(sender, instance, raw=False, **kwargs):
+@receiver(post_delete, sender=Resource)
+def _resource_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         index_dataset_later(instance.dataset_id)
+
+
+@receiver(m2m_changed, sender=Dataset.tags.through)
+@receiver(m2m_changed, sender=Dataset.groups.through)
+def _dataset_relations_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear", "pre_clear"}:
+        return
+    if not reverse:
+        if action != "pre_clear":
+            index_dataset_later(instance.pk)
+    elif action == "pre_clear":
+        # pk_set is empty on clear; remember the datasets before the rows go.
+        index_datasets_later(list(instance.datasets.values_list("pk", flat=True)))
+    elif pk_set:
+        index_datasets_later(list(pk_set))
+
+
+@receiver(post_save, sender=Organization)
+def _organization_saved(sender, instance, created=False, raw=False, **kwargs):
+    if not raw and not created:
+        index_datasets_later(list(Dataset.objects.filter(organization=instance).values_list("pk", flat=True)))
+
+
+@receiver(post_save, sender=Group)
+def _group_saved(sender, instance, created=False, raw=False, **kwargs):
+    if not raw and not created:
+        index_datasets_later(list(instance.datasets.values_list("pk", flat=True)))

@@ -1,0 +1,271 @@
+"""What every search backend shares: writing documents and facet rows,
+visibility, filters, facet counting with a cross-process cache, sorting.
+
+A backend subclass only supplies the text-index parts: how to store the
+analyzer output, how to match a query, and how to rank by relevance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, transaction
+from django.db.models import F
+
+from hiraku.catalog.permissions import visible_datasets_q
+
+from ..analyzer import Phrase, normalized_query, query_phrases
+from ..documents import FACET_CODES, FACET_FIELDS, IndexedDocument, build_documents, iter_all_documents
+from ..models import FacetValue, IndexGeneration, SearchDocument
+from ..service import SearchQuery, SearchResult
+
+DOC = SearchDocument._meta.db_table
+FACET_CACHE_SECONDS = 600
+
+# Every sort ends with the dataset id so that equal keys still page stably.
+_SORT_SQL = {
+    "modified_desc": f"{DOC}.modified DESC",
+    "modified_asc": f"{DOC}.modified ASC",
+    "created_desc": f"{DOC}.created DESC",
+    "created_asc": f"{DOC}.created ASC",
+    # Popularity changes on every page view without a save, so it is read live from the catalog.
+    "popularity": f"(SELECT popularity FROM catalog_dataset WHERE catalog_dataset.id = {DOC}.dataset_id) DESC",
+    "name_asc": f"{DOC}.name ASC",
+    "name_desc": f"{DOC}.name DESC",
+    "title_asc": f"{DOC}.title ASC",
+    "title_desc": f"{DOC}.title DESC",
+    "id_asc": f"{DOC}.dataset_id ASC",
+    "id_desc": f"{DOC}.dataset_id DESC",
+}
+
+
+class UnknownSort(ValueError):
+    pass
+
+
+def _chunks(items: list, size: int = 500) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _as_uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+class SearchBackend:
+    vendor = ""
+    match_sql_is_fts_join = False
+
+    def __init__(self, using: str = "default"):
+        self.using = using
+
+    @property
+    def connection(self):
+        return connections[self.using]
+
+    # --- Hooks for the text index ---------------------------------------------------
+
+    def clear_text_index(self, cursor) -> None:
+        raise NotImplementedError
+
+    def delete_text_rows(self, cursor, doc_ids: list[int]) -> None:
+        raise NotImplementedError
+
+    def write_text_rows(self, cursor, rows: list[tuple[int, IndexedDocument]]) -> None:
+        raise NotImplementedError
+
+    def match_condition(self, phrases: list[Phrase]) -> tuple[str, list]:
+        """SQL condition on the document table that holds when all phrases match."""
+        raise NotImplementedError
+
+    def relevance_page_sql(self, phrases: list[Phrase], where: str, params: list) -> tuple[str, list]:
+        """SELECT dataset_id of the matching documents, best first (LIMIT/OFFSET appended by the caller)."""
+        raise NotImplementedError
+
+    def after_rebuild(self, cursor) -> None:
+        pass
+
+    # --- Writing ------------------------------------------------------------------
+
+    def index_datasets(self, dataset_ids: Iterable) -> None:
+        ids = list(dataset_ids)
+        if not ids:
+            return
+        documents = build_documents(ids)
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            old = list(SearchDocument.objects.using(self.using).filter(dataset_id__in=ids)
+                       .values_list("id", flat=True))
+            if old:
+                self.delete_text_rows(cursor, old)
+                for chunk in _chunks(old):
+                    marks = ",".join(["%s"] * len(chunk))
+                    cursor.execute(f"DELETE FROM search_doc_facet WHERE doc_id IN ({marks})", chunk)
+                SearchDocument.objects.using(self.using).filter(id__in=old).delete()
+            self._write(cursor, documents, {})
+            self.bump_generation()
+
+    def rebuild(self) -> int:
+        """Rebuild the whole index in one transaction: readers see the old index until it commits."""
+        count = 0
+        facet_ids: dict[tuple[int, str], int] = {}
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            self.clear_text_index(cursor)
+            cursor.execute("DELETE FROM search_doc_facet")
+            SearchDocument.objects.using(self.using).all().delete()
+            for batch in iter_all_documents():
+                self._write(cursor, batch, facet_ids)
+                count += len(batch)
+            self.bump_generation()
+        with self.connection.cursor() as cursor:
+            self.after_rebuild(cursor)
+        return count
+
+    def _write(self, cursor, documents: list[IndexedDocument], facet_ids: dict) -> None:
+        if not documents:
+            return
+        rows = SearchDocument.objects.using(self.using).bulk_create([
+            SearchDocument(dataset_id=d.dataset_id, organization_id=d.organization_id, state=d.state,
+                           private=d.private, name=d.name, title=d.title, created=d.created, modified=d.modified)
+            for d in documents
+        ])
+        pairs = list(zip((row.id for row in rows), documents, strict=True))
+        self.write_text_rows(cursor, pairs)
+        self._resolve_facet_ids({facet for d in documents for facet in d.facets}, facet_ids, create=True)
+        cursor.executemany(
+            "INSERT INTO search_doc_facet (doc_id, field, value_id) VALUES (%s, %s, %s)",
+            [(doc_id, code, facet_ids[(code, value)]) for doc_id, d in pairs for code, value in d.facets],
+        )
+
+    def _resolve_facet_ids(self, wanted: set[tuple[int, str]], known: dict, *, create: bool) -> dict:
+        missing = sorted(wanted - known.keys())
+        if missing and create:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO search_facetvalue (field, value) VALUES (%s, %s) ON CONFLICT DO NOTHING", missing)
+        for chunk in _chunks(missing):
+            for field, value, pk in FacetValue.objects.using(self.using).filter(
+                    value__in={value for _code, value in chunk}).values_list("field", "value", "id"):
+                known[(field, value)] = pk
+        return known
+
+    def bump_generation(self) -> None:
+        generations = IndexGeneration.objects.using(self.using)
+        if not generations.filter(id=1).update(value=F("value") + 1):
+            generations.get_or_create(id=1, defaults={"value": 1})
+
+    def generation(self) -> int:
+        return IndexGeneration.objects.using(self.using).filter(id=1).values_list("value", flat=True).first() or 0
+
+    # --- Searching ----------------------------------------------------------------
+
+    def search(self, query: SearchQuery, user=None) -> SearchResult:
+        if query.sort != "relevance" and query.sort not in _SORT_SQL:
+            raise UnknownSort(query.sort)
+        generation = self.generation()
+        where = self._where(query, user)
+        if where is None:
+            return SearchResult(count=0, dataset_ids=[], facets={f: [] for f in query.facet_fields})
+        conditions, params, phrases = where
+        sql_where = " AND ".join(conditions)
+        count, facets = self._count_and_facets(query, user, generation, sql_where, params)
+        ids = self._page(query, phrases, sql_where, params) if count else []
+        return SearchResult(count=count, dataset_ids=ids, facets=facets)
+
+    def _visibility(self, query: SearchQuery, user) -> tuple[str, list]:
+        """`visible_datasets_q` compiled against the document table: the very same rule as the catalog."""
+        q = visible_datasets_q(user, query.include_private, query.include_drafts)
+        sql_query = SearchDocument.objects.using(self.using).filter(q).query
+        compiler = sql_query.get_compiler(using=self.using)
+        sql, params = sql_query.where.as_sql(compiler, self.connection)
+        return f"({sql})", list(params)
+
+    def _where(self, query: SearchQuery, user) -> tuple[list[str], list, list[Phrase]] | None:
+        try:
+            visibility, params = self._visibility(query, user)
+        except EmptyResultSet:
+            return None
+        conditions = [visibility]
+        phrases = query_phrases(query.q)
+        if phrases:
+            match_sql, match_params = self.match_condition(phrases)
+            conditions.append(match_sql)
+            params += match_params
+        for field, values in sorted(query.filters.items()):
+            if field not in FACET_CODES:
+                raise ValueError(f"unknown filter field: {field}")
+            code = FACET_CODES[field]
+            wanted = {(code, value) for value in values}
+            known = self._resolve_facet_ids(wanted, {}, create=False)
+            if len(known) < len(wanted):
+                return None  # a value nothing carries: no dataset can match every value
+            for value_id in sorted(known.values()):
+                conditions.append(f"{DOC}.id IN (SELECT doc_id FROM search_doc_facet WHERE value_id = %s)")
+                params.append(value_id)
+        adapt = self.connection.ops.adapt_datetimefield_value
+        if query.modified_from is not None:
+            conditions.append(f"{DOC}.modified >= %s")
+            params.append(adapt(query.modified_from))
+        if query.modified_to is not None:
+            conditions.append(f"{DOC}.modified <= %s")
+            params.append(adapt(query.modified_to))
+        return conditions, params, phrases
+
+    def _cache_key(self, query: SearchQuery, generation: int, sql_where: str, params: list) -> str:
+        # The compiled WHERE clause already encodes query, filters, dates and visibility class.
+        payload = json.dumps([self.vendor, normalized_query(query.q), sql_where, [str(p) for p in params],
+                              list(query.facet_fields), query.facet_limit, query.facet_mincount])
+        return f"hiraku:search:{self.using}:{generation}:{hashlib.sha256(payload.encode()).hexdigest()}"
+
+    def _count_and_facets(self, query, user, generation, sql_where, params):
+        key = self._cache_key(query, generation, sql_where, params)
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {DOC} WHERE {sql_where}", params)
+            count = cursor.fetchone()[0]
+        facets = self._facets(query, sql_where, params) if count else {f: [] for f in query.facet_fields}
+        cache.set(key, (count, facets), FACET_CACHE_SECONDS)
+        return count, facets
+
+    def _facets(self, query: SearchQuery, sql_where: str, params: list) -> dict[str, list[tuple[str, int]]]:
+        codes = [FACET_CODES[f] for f in query.facet_fields if f in FACET_CODES]
+        facets: dict[str, list[tuple[str, int]]] = {f: [] for f in query.facet_fields}
+        if not codes:
+            return facets
+        marks = ",".join(["%s"] * len(codes))
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT f.value_id, count(*) FROM {DOC} JOIN search_doc_facet f ON f.doc_id = {DOC}.id"
+                f" WHERE {sql_where} AND f.field IN ({marks}) GROUP BY f.value_id",
+                [*params, *codes],
+            )
+            counts = dict(cursor.fetchall())
+        by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for chunk in _chunks(list(counts)):
+            for field, value, pk in FacetValue.objects.using(self.using).filter(id__in=chunk).values_list(
+                    "field", "value", "id"):
+                by_field[FACET_FIELDS[field]].append((value, counts[pk]))
+        for field in facets:
+            items = sorted((item for item in by_field[field] if item[1] >= query.facet_mincount),
+                           key=lambda item: (-item[1], item[0]))
+            facets[field] = items if query.facet_limit < 0 else items[:query.facet_limit]
+        return facets
+
+    def _page(self, query: SearchQuery, phrases: list[Phrase], sql_where: str, params: list) -> list[uuid.UUID]:
+        if query.sort == "relevance" and phrases:
+            sql, sql_params = self.relevance_page_sql(phrases, sql_where, params)
+        else:
+            sort = "modified_desc" if query.sort == "relevance" else query.sort
+            tiebreak = "" if sort.startswith("id_") else f", {DOC}.dataset_id ASC"
+            sql = f"SELECT {DOC}.dataset_id FROM {DOC} WHERE {sql_where} ORDER BY {_SORT_SQL[sort]}{tiebreak}"
+            sql_params = list(params)
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*sql_params, max(query.rows, 0), max(query.start, 0)])
+            return [_as_uuid(row[0]) for row in cursor.fetchall()]
