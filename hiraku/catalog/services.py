@@ -111,8 +111,10 @@ def _snapshot(dataset: Dataset) -> dict:
 
 # --- Datasets -------------------------------------------------------------------
 
-def create_dataset(actor, data: dict) -> Dataset:
-    """Create a dataset from form-shaped data (`organization` is the org name)."""
+def create_dataset(actor, data: dict, *, extras: dict | None = None) -> Dataset:
+    """Create a dataset from form-shaped data (`organization` is the org name).
+
+    `extras` are free key/value metadata (CKAN extras) such as an attribution."""
     form = DatasetForm(data=data, organizations=permissions.editable_organizations(actor))
     if not form.is_valid():
         raise CatalogValidationError(form_errors(form))
@@ -123,6 +125,8 @@ def create_dataset(actor, data: dict) -> Dataset:
         dataset = form.save(commit=False)
         dataset.creator = actor if getattr(actor, "is_authenticated", False) else None
         dataset.created = dataset.modified = timezone.now()
+        if extras is not None:
+            dataset.extras = dict(extras)
         dataset.save()
         _save_relations(dataset, form)
         record_activity(actor, "new package", dataset, after=_snapshot(dataset), dataset=dataset,
@@ -130,7 +134,8 @@ def create_dataset(actor, data: dict) -> Dataset:
     return dataset
 
 
-def update_dataset(actor, dataset: Dataset, data: dict) -> Dataset:
+def update_dataset(actor, dataset: Dataset, data: dict, *, extras: dict | None = None) -> Dataset:
+    """Replace the form fields (and, when given, the extras) of a dataset."""
     if not permissions.can_edit_dataset(actor, dataset):
         raise PermissionDenied
     before = _snapshot(dataset)
@@ -140,6 +145,8 @@ def update_dataset(actor, dataset: Dataset, data: dict) -> Dataset:
     with transaction.atomic():
         dataset = form.save(commit=False)
         dataset.modified = timezone.now()
+        if extras is not None:
+            dataset.extras = dict(extras)
         dataset.save()
         _save_relations(dataset, form)
         after = _snapshot(dataset)
