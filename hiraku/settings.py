@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "hiraku.api",
     "hiraku.web",
     "hiraku.demo",
+    "hiraku.datastore",
 ]
 
 MIDDLEWARE = [

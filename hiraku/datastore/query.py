@@ -1,0 +1,79 @@
+"""Querying ingested Parquet tables with an in-process, locked-down DuckDB.
+
+Each call opens a fresh in-memory connection, exposes the table as the view
+``data`` and then closes the door: only the resource's own directory may be
+read, external access is disabled and the configuration is locked, so even a
+query text that slipped past validation cannot read other files or change
+settings.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextmanager
+def open_table(parquet_path: str | Path, view: str = "data"):
+    """A locked-down connection with ``view`` over ``parquet_path``."""
+    path = Path(parquet_path).resolve()
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": "false",
+            "autoload_known_extensions": "false",
+            "threads": "2",
+            "memory_limit": "512MB",
+        },
+    )
+    try:
+        con.execute(f"SET allowed_directories=[{_literal(str(path.parent) + '/')}]")
+        con.execute("SET enable_external_access=false")
+        con.execute(f"CREATE VIEW {quote_identifier(view)} AS SELECT * FROM read_parquet({_literal(str(path))})")
+        con.execute("SET lock_configuration=true")
+        yield con
+    finally:
+        con.close()
+
+
+def run(con, sql: str, params: list[Any] | None = None, timeout: float = DEFAULT_TIMEOUT):
+    """Execute with a statement timeout; returns (column names, rows)."""
+    timer = threading.Timer(timeout, con.interrupt)
+    timer.start()
+    try:
+        cursor = con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return names, cursor.fetchall()
+    finally:
+        timer.cancel()
+
+
+def column_types(parquet_path: str | Path) -> dict[str, str]:
+    """DuckDB type of every column, e.g. {'_id': 'BIGINT', '緯度': 'DECIMAL(9,6)'}."""
+    with open_table(parquet_path) as con:
+        _, rows = run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")
+    return dict(rows)
+
+
+def fetch_rows(parquet_path: str | Path, limit: int = 100, offset: int = 0,
+               columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """Rows in ``_id`` order as dictionaries (the preview / datastore_search shape)."""
+    select = ", ".join(quote_identifier(c) for c in columns) if columns else "*"
+    with open_table(parquet_path) as con:
+        names, rows = run(con, f"SELECT {select} FROM data ORDER BY _id LIMIT ? OFFSET ?",
+                          [int(limit), int(offset)])
+    return [dict(zip(names, r, strict=True)) for r in rows]
