@@ -51,7 +51,9 @@ def package_show(context, data):
     :param id: the dataset's id or name
     """
     params = Params(data)
-    id_or_name = params.string("id") or params.string("name_or_id") or params.string("name", required=True)
+    id_or_name = params.string("id") or params.string("name_or_id") or params.string("name")
+    if not id_or_name:
+        params.add_error("id", _("Missing value"))
     params.raise_if_invalid()
     return dataset_dict(services.get_dataset(id_or_name, context.user))
 
