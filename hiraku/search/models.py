@@ -52,7 +52,7 @@ class FacetValue(models.Model):
 
 
 class IndexGeneration(models.Model):
-    """A single counter bumped by every index change; part of every cache key,
+    """A single value changed by every index write; part of every cache key,
     so cached facet counts are invalidated in all web processes at once."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -16,7 +17,6 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
-from django.db.models import F
 
 from hiraku.catalog.permissions import visible_datasets_q
 
@@ -155,9 +155,12 @@ class SearchBackend:
         return known
 
     def bump_generation(self) -> None:
+        # A fresh random value rather than +1: after a rolled-back write or a
+        # restored backup an old value could come back and revive stale cache entries.
+        value = secrets.randbits(62)
         generations = IndexGeneration.objects.using(self.using)
-        if not generations.filter(id=1).update(value=F("value") + 1):
-            generations.get_or_create(id=1, defaults={"value": 1})
+        if not generations.filter(id=1).update(value=value):
+            generations.update_or_create(id=1, defaults={"value": value})
 
     def generation(self) -> int:
         return IndexGeneration.objects.using(self.using).filter(id=1).values_list("value", flat=True).first() or 0
