@@ -26,9 +26,9 @@ MAX_PAGE = 500
 # Sort keys shown in the UI, in the service's vocabulary.
 SORT_OPTIONS = (
     ("relevance", _("Relevance")),
-    ("modified_desc", _("Last modified")),
+    ("modified_desc", _("Recently updated")),
     ("popularity", _("Popularity")),
-    ("name_asc", _("Name")),
+    ("name_asc", _("Name (A–Z)")),
 )
 _SORT_KEYS = {key for key, _label in SORT_OPTIONS}
 
