@@ -34,7 +34,20 @@ MESSAGES: dict[str, Any] = {
     "blank_columns_dropped": _("%(count)s empty columns were dropped."),
     "no_header": _("No header row was found; columns were given generic names."),
     "coordinates_out_of_range": _("Column %(column)s has %(count)s values outside the valid range for %(role)s."),
-    "null_markers": _("Column %(column)s has %(count)s dash values (such as \u201c-\u201d) that were stored as empty."),
+    "null_markers": _("Column %(column)s has %(count)s dash values (such as \"-\") that were stored as empty."),
+}
+
+# Names of column types and coordinate roles as shown inside messages.
+LABELS: dict[str, Any] = {
+    "integer": _("integer"),
+    "decimal": _("decimal number"),
+    "boolean": _("yes/no"),
+    "date": _("date"),
+    "time": _("time"),
+    "datetime": _("date and time"),
+    "text": _("text"),
+    "latitude": _("latitude"),
+    "longitude": _("longitude"),
 }
 
 

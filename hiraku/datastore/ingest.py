@@ -22,6 +22,7 @@ more values than the header are reported with their row numbers.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,7 +36,9 @@ import pyarrow.parquet as pq
 from . import delimited, geo, header, store, xlsx
 from . import values as V
 from .encoding import EncodingResult, detect_encoding, sniff_binary
-from .errors import IngestError, Problem
+from .errors import LABELS, IngestError, Problem
+
+_PLAIN_NUMBER_RE = re.compile(r"[+-]?(\d+)(?:\.(\d+))?")
 
 MAX_COLUMNS = 1000
 BATCH_ROWS = 20_000
@@ -175,9 +178,24 @@ class _ColumnStats:
         if self.settled:
             return
         stripped = value.strip()
-        if stripped in V.NULL_MARKERS or V.normalize(stripped) in V.NULL_MARKERS:
+        if len(stripped) <= 2 and (stripped in V.NULL_MARKERS or V.normalize(stripped) in V.NULL_MARKERS):
             self.markers += 1
             return
+        kind = self.kind
+        # Fast path: plain ASCII numbers in a numeric column.
+        if kind in (V.INTEGER, V.DECIMAL) and stripped.isascii():
+            m = _PLAIN_NUMBER_RE.fullmatch(stripped)
+            if m and (kind == V.DECIMAL or m.group(2) is None):
+                whole = m.group(1)
+                if len(whole) > 1 and whole[0] == "0":
+                    pass  # a code with leading zeros: take the slow path
+                elif len(whole) < 19:
+                    self.typed += 1
+                    if len(whole) > self.int_digits:
+                        self.int_digits = len(whole)
+                    if m.group(2) and len(m.group(2)) > self.scale:
+                        self.scale = len(m.group(2))
+                    return
         kind = V.classify(stripped)
         if kind in (V.INTEGER, V.DECIMAL):
             digits = V.normalize(stripped).lstrip("+-△▲").replace(",", "")
@@ -195,7 +213,7 @@ class _ColumnStats:
             self.typed_kind = V.join(self.typed_kind, kind)
         self.kind = V.join(self.kind, kind)
         # Once clearly a text column, stop paying for classification.
-        if self.kind == V.TEXT and self.text >= 1000 and self.text > self.typed:
+        if self.kind == V.TEXT and self.text >= 20 and self.text > self.typed:
             self.settled = True
 
     def final_kind(self) -> str:
@@ -359,8 +377,10 @@ def _converter(kind: str, arrow_type: pa.DataType):
         if value is None:
             return None
         s = value.strip()
-        if s in V.NULL_MARKERS or V.normalize(s) in V.NULL_MARKERS:
+        if len(s) <= 2 and (s in V.NULL_MARKERS or V.normalize(s) in V.NULL_MARKERS):
             return None
+        if kind == V.INTEGER and s.isascii() and s.isdigit():
+            return int(s)
         out = parse(s)
         if kind == V.DECIMAL and not as_float and not isinstance(out, Decimal):
             out = Decimal(out)
@@ -486,7 +506,7 @@ def _finish_table(extractor: _Extractor, staging: Path, typed_name: str, text_na
                 and st.typed >= st.text * 4):
             rownum, value, _ = st.first_text
             extractor.warnings.append(Problem("type_fallback",
-                                              {"value": value[:80], "type": st.typed_kind, "column": cid},
+                                              {"value": value[:80], "type": LABELS[st.typed_kind], "column": cid},
                                               sheet=extractor.sheet, row=rownum, column=cid))
         if kind != V.TEXT and st.markers:
             extractor.warnings.append(Problem("null_markers", {"column": cid, "count": st.markers},
@@ -501,7 +521,7 @@ def _finish_table(extractor: _Extractor, staging: Path, typed_name: str, text_na
         if check.out_of_range:
             extractor.warnings.append(Problem("coordinates_out_of_range",
                                               {"column": check.column, "count": check.out_of_range,
-                                               "role": check.role}, sheet=extractor.sheet, column=check.column))
+                                               "role": LABELS[check.role]}, sheet=extractor.sheet, column=check.column))
     return TableResult(
         name=extractor.sheet or "data", sheet=extractor.sheet, file=typed_name, text_file=text_name,
         row_count=extractor.row_count, header_rows=extractor.header_rownums, columns=columns,
