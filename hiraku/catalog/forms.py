@@ -77,8 +77,12 @@ class DatasetForm(forms.ModelForm):
         self.fields["state"].choices = [c for c in self.fields["state"].choices if c[0] in ("active", "draft")]
         self.fields["name"].help_text = _("Used in the address, e.g. public-toilets. Lowercase letters, digits, - and _.")
         if self.instance.pk:
-            self.initial.setdefault("tags", [t.name for t in self.instance.tags.all()])
-            self.initial.setdefault("groups", [g.name for g in self.instance.groups.all()])
+            # model_to_dict already put Tag/Group objects here; the fields speak in names.
+            explicit = kwargs.get("initial") or {}
+            if "tags" not in explicit:
+                self.initial["tags"] = [t.name for t in self.instance.tags.all()]
+            if "groups" not in explicit:
+                self.initial["groups"] = [g.name for g in self.instance.groups.all()]
 
     def clean_name(self):
         name = self.cleaned_data["name"]
