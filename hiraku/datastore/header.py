@@ -53,9 +53,10 @@ def _is_numeric_like(value: str) -> bool:
 
 
 def clean_header(text: str | None) -> str:
+    """Header text as written (only trimmed); identifiers are normalised separately."""
     if text is None:
         return ""
-    return _SPACE_RE.sub(" ", str(text)).strip()
+    return str(text).strip()
 
 
 def detect_header(rows: list[list[str | None]], merged_below: set[int] | None = None) -> HeaderInfo:
@@ -73,7 +74,8 @@ def detect_header(rows: list[list[str | None]], merged_below: set[int] | None = 
     ncols = max(len(r) for r in rows)
 
     body = rows[h0 + 1:]
-    profile_rows = body[MAX_HEADER_ROWS:] if len(body) > MAX_HEADER_ROWS + 2 else body
+    # Profile the body below any header continuation rows.
+    profile_rows = body[min(MAX_HEADER_ROWS, len(body) // 2):]
     typed_cols = set()
     for c in range(ncols):
         cells = [r[c] for r in profile_rows if c < len(r) and not V.is_blank(r[c])

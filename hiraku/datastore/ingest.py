@@ -284,9 +284,16 @@ class _Extractor:
                                          sheet=self.sheet, rows=[head[i][0] for i in info.title_rows]))
         if not info.has_header:
             self.warnings.append(Problem("no_header", sheet=self.sheet))
-        ncols = len(info.names)
+        names = info.names
+        if self.sheet is None and info.has_header:
+            # In delimited text the header's own field count defines the columns;
+            # values beyond it are ragged rows, not new columns.
+            declared = max(self.raw_lengths.get(head[i][0], 0) for i in info.header_rows)
+            width = max(declared, max(len(head[i][1]) for i in info.header_rows))
+            names = (names + [""] * width)[:width]
+        ncols = len(names)
         self.ncols = ncols
-        self.names = info.names
+        self.names = names
         self.header_rownums = [head[i][0] for i in info.header_rows]
         self.stats = [_ColumnStats() for _ in range(ncols)]
         self.raw_path = self.staging / f"{self.stem}.raw.parquet"
@@ -323,7 +330,7 @@ class _Extractor:
         if self.short_count:
             self.warnings.append(Problem("short_rows", {"count": self.short_count}, sheet=self.sheet,
                                          rows=self.short))
-        return {"names": info.names}
+        return {"names": names}
 
     def _add(self, rownum: int, row: list[str | None]) -> None:
         n = len(row)
@@ -458,6 +465,10 @@ def ingest_file(path: str | Path, resource_id: str, data_dir: str | Path,
             typed_name, text_name = store.table_file_names(version, index)
             extractor = _Extractor(rows, staging, f"t{index}", sheet, merged)
             if extractor.run() is None:
+                continue
+            if sheet is not None and extractor.row_count == 0:
+                # A worksheet with a heading but no rows (notes, cover pages) holds no table.
+                extractor.raw_path.unlink()
                 continue
             table = _finish_table(extractor, staging, typed_name, text_name, directory)
             if table is None:
