@@ -82,7 +82,8 @@ def generate_csv(path: Path, rows: int, seed: int = 37201) -> int:
 def run(rows: int, stdout: TextIO | None = None) -> dict:
     """Generate, ingest and query ``rows`` rows; print a summary and return the figures."""
     from .ingest import ingest_file
-    from .query import open_table, run as run_query
+    from .query import open_table
+    from .query import run as run_query
 
     out = stdout or sys.stdout
     with tempfile.TemporaryDirectory(prefix="hiraku-bench-") as scratch:
