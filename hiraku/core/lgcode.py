@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 _WEIGHTS = (6, 5, 4, 3, 2)
-_SIX_DIGITS = re.compile(r"^[0-9]{6}$")
+_SIX_DIGITS = re.compile(r"^[0-9]{6}\Z")  # \Z, not $: "$" also accepts a trailing newline
 
 
 def check_digit(five_digits: str) -> int:
