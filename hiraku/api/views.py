@@ -22,6 +22,10 @@ from .errors import ActionError
 logger = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json;charset=utf-8"
+# CKAN clients match these bare strings, so they stay untranslated.
+BAD_REQUEST_PREFIX = "Bad request: "
+UNKNOWN_ACTION = "Action name not known: {name}"
+POST_REQUIRED = "Invalid request. Please use POST method for your request"
 # A dotted JavaScript identifier: anything else could inject script into a JSONP response.
 _CALLBACK = re.compile(r"^[A-Za-z_$][\w$]{0,99}(\.[A-Za-z_$][\w$]{0,99}){0,5}$")
 # Parameters the transport uses and actions never see.
@@ -39,7 +43,7 @@ def api_version(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def action_view(request: HttpRequest, name: str) -> HttpResponse:
     if request.method not in ("GET", "POST"):
-        response = _json_response(_("Bad request: use GET or POST"), status=405)
+        response = _json_response(BAD_REQUEST_PREFIX + _("use GET or POST"), status=405)
         response["Allow"] = "GET, POST"
         return response
     try:
@@ -47,9 +51,9 @@ def action_view(request: HttpRequest, name: str) -> HttpResponse:
         callback = _jsonp_callback(request)
         data = _request_data(request, entry)
     except (RequestDataTooBig, TooManyFieldsSent):
-        return _json_response(_("Bad request: the request body is too large"), status=400)
+        return _json_response(BAD_REQUEST_PREFIX + _("the request body is too large"), status=400)
     except BadRequest as error:
-        return _json_response(_("Bad request: %(reason)s") % {"reason": error}, status=400)
+        return _json_response(BAD_REQUEST_PREFIX + str(error), status=400)
     # JSONP can be read by any site embedding it, so it answers as to an anonymous visitor.
     user = AnonymousUser() if callback else request.user
     status, body = _run(entry, registry.ActionContext(user=user, request=request), data)
@@ -61,7 +65,7 @@ def action_view(request: HttpRequest, name: str) -> HttpResponse:
 def _find_action(name: str) -> registry.Action:
     entry = registry.get_action(name)
     if entry is None:
-        raise BadRequest(_("Action name not known: %(name)s") % {"name": name})
+        raise BadRequest(UNKNOWN_ACTION.format(name=name))
     return entry
 
 
@@ -77,7 +81,7 @@ def _jsonp_callback(request: HttpRequest) -> str | None:
 def _request_data(request: HttpRequest, entry: registry.Action) -> dict[str, Any]:
     if request.method == "GET":
         if not entry.side_effect_free:
-            raise BadRequest(_("Invalid request. Please use POST method for your request"))
+            raise BadRequest(POST_REQUIRED)
         return _query_dict(request.GET)
     data = _query_dict(request.GET) if entry.side_effect_free else {}
     data.update(_body_data(request))

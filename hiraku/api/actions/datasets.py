@@ -24,8 +24,6 @@ DEFAULT_SORT = "score desc, metadata_modified desc"
 DEFAULT_ROWS = 10
 MAX_ROWS = 1000
 DEFAULT_FACET_LIMIT = 50
-# Stands for "no limit" (CKAN's facet.limit=-1) while staying a valid SQL LIMIT everywhere.
-UNLIMITED_FACETS = 2**31 - 1
 
 
 @registry.action()
@@ -120,7 +118,7 @@ def _read_search_params(data: dict) -> tuple[SearchQuery, str, bool]:
         rows=rows,
         start=start,
         facet_fields=_facet_fields(facet_fields) if faceting else (),
-        facet_limit=UNLIMITED_FACETS if facet_limit < 0 else facet_limit,
+        facet_limit=-1 if facet_limit < 0 else facet_limit,  # negative: every value (CKAN's -1)
         facet_mincount=facet_mincount,
         include_private=include_private,
         include_drafts=include_drafts,

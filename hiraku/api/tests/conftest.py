@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from hiraku.catalog import services
 from hiraku.catalog.models import Capacity, Dataset, Group, Membership, Organization
@@ -47,6 +48,12 @@ def _dataset(actor, name: str, organization: str, **overrides) -> Dataset:
 def _set_modified(dataset: Dataset, moment: datetime) -> None:
     Dataset.objects.filter(pk=dataset.pk).update(modified=moment)
     index_dataset(dataset.pk)
+
+
+@pytest.fixture
+def client() -> Client:
+    """A test client asking for English, so assertions on messages do not depend on translations."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from django.utils import translation
 
 from hiraku.api import registry
 from hiraku.api.registry import Action
@@ -193,3 +194,15 @@ def test_help_show_returns_the_action_documentation(client):
     assert "fq" in text and "rows" in text
     error_of(call_get(client, "help_show", name="nothing_here"), 404, "Not Found Error")
     error_of(call_get(client, "help_show"), 409, "Validation Error")
+
+
+@pytest.mark.django_db
+def test_messages_follow_the_request_language_but_contract_strings_do_not():
+    with translation.override("ja"):
+        japanese = translation.gettext("Missing value")
+    assert japanese != "Missing value"
+    client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    assert error_of(call_get(client, "package_show"), 409, "Validation Error")["id"] == [japanese]
+    assert call_get(client, "nope").json() == "Bad request: Action name not known: nope"
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert error_of(call_get(english, "package_show"), 409, "Validation Error")["id"] == ["Missing value"]
