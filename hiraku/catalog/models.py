@@ -245,3 +245,6 @@ class DailyUsage(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["dataset", "date"], name="one_usage_row_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.dataset_id}: {self.views} views, {self.downloads} downloads"

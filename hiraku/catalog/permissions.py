@@ -77,5 +77,7 @@ def visible_datasets_q(user, include_private: bool = True, include_drafts: bool 
     if include_private and org_ids:
         q |= Q(state=State.ACTIVE, private=True, organization_id__in=org_ids)
     if include_drafts and org_ids:
-        q |= Q(state=State.DRAFT, organization_id__in=org_ids)
+        # Drafts belong to those who can edit them, as in can_view_dataset.
+        writable = _memberships(user).filter(capacity__in=WRITE_CAPACITIES).values_list("organization_id", flat=True)
+        q |= Q(state=State.DRAFT, organization_id__in=list(writable))
     return q
