@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hiraku.catalog.models import Dataset
 
