@@ -70,3 +70,11 @@ def test_with_redis_jobs_are_queued_for_the_worker_not_run(settings, fresh_huey)
     assert message is not None and message.name.endswith("remember") and message.args == ("queued",)
     huey.execute(message)
     assert calls == ["queued"]
+
+
+def test_the_worker_command_refuses_to_start_without_redis(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.HIRAKU_JOBS_IMMEDIATE = True
+    with pytest.raises(CommandError, match="REDIS_URL"):
+        call_command("run_huey")
