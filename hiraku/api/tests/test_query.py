@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from hiraku.api.errors import SearchQueryError
 from hiraku.api.query import parse
@@ -80,7 +81,8 @@ def test_dataset_type_and_owner_org():
     ("tags:ok \\", "near"),
 ])
 def test_unsupported_fq_is_a_search_query_error(fq, fragment):
-    with pytest.raises(SearchQueryError) as raised:
+    # The message is translated; check the English wording.
+    with translation.override("en"), pytest.raises(SearchQueryError) as raised:
         parse("", [fq])
     assert fragment in raised.value.message
 
