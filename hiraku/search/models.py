@@ -38,6 +38,9 @@ class SearchDocument(models.Model):
             models.Index(fields=["title"], name="search_doc_title"),
         ]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class FacetValue(models.Model):
     """A facet value (an organization name, a tag, a format…) as a small integer.
@@ -50,6 +53,9 @@ class FacetValue(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["field", "value"], name="search_facet_value_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.field}:{self.value}"
+
 
 class IndexGeneration(models.Model):
     """A single value changed by every index write; part of every cache key,
@@ -57,3 +63,6 @@ class IndexGeneration(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
