@@ -8,6 +8,7 @@ Each worker is a separate process holding a few threads, so one slow request
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from pathlib import Path
 
@@ -87,6 +88,10 @@ class Command(BaseCommand):
         self.check()
         # whitenoise warns at start-up when STATIC_ROOT is missing, even with finders on.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+        if not os.environ.get("HIRAKU_SITE_URL"):
+            # Absolute links in API results (resource URLs, help) must point at this server.
+            public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            settings.SITE_URL = f"http://{public_host}:{port}"
         application = get_wsgi_application()
         # Workers are forked from this process: they must not share its database connections.
         connections.close_all()
