@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "hiraku.web",
     "hiraku.demo",
     "hiraku.datastore",
+    "hiraku.harvest",
 ]
 
 MIDDLEWARE = [
