@@ -177,8 +177,21 @@ class SearchBackend:
         conditions, params, phrases = where
         sql_where = " AND ".join(conditions)
         count, facets = self._count_and_facets(query, user, generation, sql_where, params)
-        ids = self._page(query, phrases, sql_where, params) if count else []
+        ids = self._cached_page(query, generation, phrases, sql_where, params) if count else []
         return SearchResult(count=count, dataset_ids=ids, facets=facets)
+
+    def _cached_page(self, query, generation, phrases, sql_where, params) -> list[uuid.UUID]:
+        # Ranking every hit is the other costly step of a broad query. Popularity
+        # is read live (it changes without an index write), so that sort is never cached.
+        if query.sort == "popularity":
+            return self._page(query, phrases, sql_where, params)
+        key = (self._cache_key(query, generation, sql_where, params)
+               + f":page:{query.sort}:{query.start}:{query.rows}")
+        ids = cache.get(key)
+        if ids is None:
+            ids = self._page(query, phrases, sql_where, params)
+            cache.set(key, ids, FACET_CACHE_SECONDS)
+        return ids
 
     def _visibility(self, query: SearchQuery, user) -> tuple[str, list]:
         """`visible_datasets_q` compiled against the document table: the very same rule as the catalog."""
