@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "hiraku.catalog",
     "hiraku.search",
     "hiraku.api",
+    "hiraku.accounts",
     "hiraku.web",
     "hiraku.demo",
     "hiraku.datastore",

@@ -6,5 +6,6 @@ urlpatterns = [
     path("api/", include("hiraku.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("hiraku.accounts.urls")),
     path("", include("hiraku.web.urls")),
 ]

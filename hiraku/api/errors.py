@@ -45,8 +45,16 @@ class ValidationError(ActionError):
     status = 409
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()))
-        self.errors = {field: [str(m) for m in messages] for field, messages in errors.items()}
+        self.errors = {field: [_plain(m) for m in messages] for field, messages in errors.items()}
+        super().__init__("; ".join(f"{field}: {messages}" for field, messages in self.errors.items()))
 
     def error_body(self) -> dict:
         return {"__type": self.type_name, **self.errors}
+
+
+def _plain(message):
+    """A message as a string; nested errors (one dict per resource, as CKAN reports them) stay dicts."""
+    if isinstance(message, dict):
+        return {key: [_plain(m) for m in value] if isinstance(value, list) else _plain(value)
+                for key, value in message.items()}
+    return str(message)

@@ -13,11 +13,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from hiraku.accounts import tokens
+
 from . import registry
-from .errors import ActionError
+from .errors import ActionError, NotAuthorized
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +57,39 @@ def action_view(request: HttpRequest, name: str) -> HttpResponse:
         return _json_response(BAD_REQUEST_PREFIX + _("the request body is too large"), status=400)
     except BadRequest as error:
         return _json_response(BAD_REQUEST_PREFIX + str(error), status=400)
-    # JSONP can be read by any site embedding it, so it answers as to an anonymous visitor.
-    user = AnonymousUser() if callback else request.user
+    envelope = {"help": _help_url(entry.name), "success": False}
+    if callback:
+        # JSONP can be read by any site embedding it, so it answers as to an anonymous visitor.
+        user = AnonymousUser()
+    else:
+        try:
+            user, by_token = _authenticate(request)
+        except tokens.InvalidToken:
+            # CKAN refuses a bad token rather than quietly treating the caller as anonymous.
+            error = NotAuthorized(_("the API token is not valid"))
+            return _json_response({**envelope, "error": error.error_body()}, status=error.status)
+        if not by_token and not entry.side_effect_free and user.is_authenticated and _csrf_rejects(request):
+            # A browser session may only change data from the site's own pages.
+            error = NotAuthorized(_("CSRF verification failed; send an API token or the CSRF token"))
+            return _json_response({**envelope, "error": error.error_body()}, status=error.status)
     status, body = _run(entry, registry.ActionContext(user=user, request=request), data)
     if callback and status == 200:
         return _jsonp_response(callback, body)
     return _json_response(body, status=status)
+
+
+def _authenticate(request: HttpRequest):
+    """(user, True) for a valid API token, (session user, False) when none was sent."""
+    token = tokens.token_from_headers(request.META)
+    if token is None:
+        return request.user, False
+    return tokens.authenticate(token), True
+
+
+def _csrf_rejects(request: HttpRequest) -> bool:
+    """Django's own CSRF check, for session-authenticated writes only (the view is exempt otherwise)."""
+    check = CsrfViewMiddleware(lambda _request: None)
+    return check.process_view(request, None, (), {}) is not None
 
 
 def _find_action(name: str) -> registry.Action:

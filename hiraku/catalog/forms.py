@@ -145,3 +145,16 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["title", "title_en", "name", "lgcode", "description", "url", "image_url", "parent"]
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["title", "title_en", "name", "description", "image_url"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if name in RESERVED_NAMES:
+            raise forms.ValidationError(_("“%(value)s” is reserved; choose another URL name."), code="reserved_name",
+                                        params={"value": name})
+        return name

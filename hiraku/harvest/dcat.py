@@ -144,8 +144,9 @@ def _format(graph: Graph, distribution) -> str:
         if label:
             return label
     media = _node(graph, distribution, DCAT.mediaType)
-    media_text = _last_segment(str(media)) if isinstance(media, URIRef) and "iana.org" in str(media) else \
-        (str(media) if media is not None else "")
+    media_text = str(media or "")
+    if "/media-types/" in media_text:  # https://www.iana.org/assignments/media-types/text/csv
+        media_text = media_text.split("/media-types/", 1)[1]
     if media_text:
         extension = mimetypes.guess_extension(media_text.split(";")[0].strip()) or ""
         return extension.lstrip(".").upper() or media_text
