@@ -115,8 +115,8 @@ def test_bot_views_are_not_counted(client, public_dataset):
 def test_dataset_page_query_count_is_small(client, public_dataset, django_assert_max_num_queries):
     url = f"/dataset/{public_dataset.name}"
     client.get(url, HTTP_USER_AGENT=BROWSER_UA)  # the first view of the day also creates the usage row
-    # dataset + tags + groups + resources, usage counters (3), change history
-    with django_assert_max_num_queries(8):
+    # dataset + tags + groups + resources, usage counters (3), change history, harvest provenance
+    with django_assert_max_num_queries(9):
         client.get(url, HTTP_USER_AGENT=BROWSER_UA)
 
 
