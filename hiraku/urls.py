@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("hiraku.accounts.urls")),
+    path("staff/harvest/", include("hiraku.harvest.urls")),
     path("", include("hiraku.web.urls")),
 ]
