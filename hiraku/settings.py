@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "hiraku.search",
     "hiraku.api",
     "hiraku.accounts",
+    "hiraku.dcat",
     "hiraku.web",
     "hiraku.demo",
     "hiraku.datastore",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("hiraku.accounts.urls")),
+    path("", include("hiraku.dcat.urls")),
     path("staff/harvest/", include("hiraku.harvest.urls")),
     path("", include("hiraku.web.urls")),
 ]

@@ -11,6 +11,8 @@ from hiraku.catalog import permissions, services
 from hiraku.catalog.licenses import get_license
 from hiraku.catalog.models import Group, Organization, Resource, State
 from hiraku.catalog.standards import standard_label
+from hiraku.dcat.feeds import activity_entries
+from hiraku.dcat.views import negotiate_rdf
 from hiraku.search.service import SearchQuery, search
 
 from ..listing import build_listing
@@ -62,6 +64,7 @@ def _dataset_or_404(name: str, user):
 
 
 @require_safe
+@negotiate_rdf
 def dataset_detail(request, dataset):
     dataset = _dataset_or_404(dataset, request.user)
     services.record_usage(dataset, kind="view", user_agent=_user_agent(request))
@@ -120,6 +123,7 @@ def organization_detail(request, organization):
         "organization": organization,
         "organization_title": display_title(organization),
         "listing": listing,
+        "activity": activity_entries(request.user, organization=organization),
     })
 
 
