@@ -7,6 +7,7 @@ read an unbounded body."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,9 +93,12 @@ class Fetcher:
     """GET documents and JSON with clear errors; `transport` is swappable for tests."""
 
     def __init__(self, transport=None, *, timeout: float | None = None, max_bytes: int | None = None):
-        self.timeout = timeout if timeout is not None else getattr(settings, "HIRAKU_HARVEST_TIMEOUT", DEFAULT_TIMEOUT)
-        self.max_bytes = max_bytes if max_bytes is not None else getattr(settings, "HIRAKU_HARVEST_MAX_BYTES",
-                                                                          DEFAULT_MAX_BYTES)
+        # Django settings win (tests), then the environment (operators), then the defaults.
+        self.timeout = timeout if timeout is not None else float(getattr(
+            settings, "HIRAKU_HARVEST_TIMEOUT", None) or os.environ.get("HIRAKU_HARVEST_TIMEOUT") or DEFAULT_TIMEOUT)
+        self.max_bytes = max_bytes if max_bytes is not None else int(getattr(
+            settings, "HIRAKU_HARVEST_MAX_BYTES", None) or os.environ.get("HIRAKU_HARVEST_MAX_BYTES")
+            or DEFAULT_MAX_BYTES)
         self.transport = transport or RequestsTransport(timeout=self.timeout, max_bytes=self.max_bytes)
         self.requests = 0
 

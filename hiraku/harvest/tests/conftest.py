@@ -2,11 +2,19 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from hiraku.catalog.models import Capacity, Group, Membership, Organization
 from hiraku.harvest.models import HarvestSource
 
 PASSWORD = "a-Long-harvest-passphrase-7"
+
+
+@pytest.fixture(autouse=True)
+def english_reports():
+    """Report lines are written in the active language; the assertions read the English ones."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
