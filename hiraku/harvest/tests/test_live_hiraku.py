@@ -188,3 +188,18 @@ def test_a_source_that_returns_html_is_reported_and_writes_nothing(target, sourc
         server.shutdown()
     assert run.status == "failed" and "HTML" in run.report[0]["message"]
     assert not Dataset.objects.exists()
+
+
+def test_harvests_the_dcat_catalog_of_a_running_hiraku(source_site, target):
+    remote = source_site.action("package_search", rows=1000)
+    source = HarvestSource.objects.create(url=f"{source_site.url}/catalog.ttl", source_type="dcat",
+                                          organization=target)
+    run = services.run_source(source)
+    assert (run.status, run.added, run.errors) == ("success", remote["count"], 0), run.report
+    for package in remote["results"]:
+        dataset = Dataset.objects.get(name=package["name"])
+        assert (dataset.title, dataset.license_id) == (package["title"], package["license_id"])
+        assert sorted(r.url for r in dataset.resources.all()) == sorted(r["url"] for r in package["resources"])
+        assert HarvestedDataset.objects.get(dataset=dataset).original_url == f"{source_site.url}/dataset/{package['name']}"
+    again = services.run_source(source)
+    assert (again.status, again.unchanged, again.updated) == ("success", remote["count"], 0)

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 BENCHMARKS = {
     "search": "hiraku.search.bench",
+    "harvest": "hiraku.harvest.bench",
 }
 
 
