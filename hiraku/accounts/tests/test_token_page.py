@@ -73,7 +73,9 @@ def test_page_in_japanese(user):
     client = Client(HTTP_ACCEPT_LANGUAGE="ja")
     client.force_login(user)
     response = client.get("/user/tokens")
-    assert response.status_code == 200 and '<html lang="ja">' in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200 and '<html lang="ja">' in page
+    assert "APIトークン" in page and "トークンを作成" in page
 
 
 def test_last_used_is_recorded(user):
