@@ -102,7 +102,10 @@ FORMATS: dict[str, tuple[str, str]] = {
     "HTML": ("HTML", "text/html"),
 }
 
-CHECKSUM_ALGORITHMS = {"sha256": SPDX.checksumAlgorithm_sha256, "sha1": SPDX.checksumAlgorithm_sha1}
+# DCAT-AP 2.1.1 allows only SHA-1 checksums. Resources record SHA-256 (published through
+# the CKAN API as `hash`), so distributions carry no spdx:checksum rather than a
+# non-conforming one.
+CHECKSUM_ALGORITHMS = {"sha1": SPDX.checksumAlgorithm_sha1}
 
 
 def data_theme(code: str) -> URIRef:
