@@ -150,6 +150,8 @@ HIRAKU_JOBS_IMMEDIATE = env_bool("HIRAKU_JOBS_IMMEDIATE", not REDIS_URL)
 MEDIA_ROOT = DATA_DIR / "files"
 MEDIA_URL = "/media/"
 STATIC_ROOT = DATA_DIR / "static"
+# whitenoise expects the folder even when files come from the app folders.
+STATIC_ROOT.mkdir(exist_ok=True)
 STATIC_URL = "/static/"
 S3_BUCKET = os.environ.get("HIRAKU_S3_BUCKET", "")
 if S3_BUCKET:

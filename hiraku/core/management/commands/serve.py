@@ -10,7 +10,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -86,8 +85,6 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, threads, timeout, **options):
         self.check_arguments(port, workers, threads, timeout)
         self.check()
-        # whitenoise warns at start-up when STATIC_ROOT is missing, even with finders on.
-        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         if not os.environ.get("HIRAKU_SITE_URL"):
             # Absolute links in API results (resource URLs, help) must point at this server.
             public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
