@@ -75,15 +75,54 @@ def index_datasets(dataset_ids) -> None:
     get_backend().index_datasets(dataset_ids)
 
 
-def index_dataset_later(dataset_id) -> None:
+def index_dataset_later(dataset_id, using: str = "default") -> None:
     """Re-index after the surrounding transaction commits (never index uncommitted state)."""
-    transaction.on_commit(lambda: index_dataset(dataset_id))
+    index_datasets_later([dataset_id], using=using)
 
 
-def index_datasets_later(dataset_ids) -> None:
+class _PendingIndex:
+    """The datasets a transaction changed, indexed together by ONE on_commit callback.
+
+    A single dataset write fires several signals (the save, each relation change,
+    resource saves); each one adds its ids here instead of scheduling its own
+    callback, so the dataset is indexed once per transaction."""
+
+    ATTRIBUTE = "hiraku_pending_index"
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.ids: dict = {}  # insertion-ordered set
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        if getattr(self.connection, self.ATTRIBUTE, None) is self:
+            delattr(self.connection, self.ATTRIBUTE)
+        if self.ids:
+            index_datasets(list(self.ids))
+
+    @classmethod
+    def current(cls, using: str) -> _PendingIndex:
+        connection = transaction.get_connection(using)
+        pending = getattr(connection, cls.ATTRIBUTE, None)
+        # A rollback (of the transaction or of the savepoint that registered the
+        # callback) discards the callback: start a new batch then.
+        if pending is None or pending.done or not any(
+                entry[1] is pending for entry in connection.run_on_commit):
+            pending = cls(connection)
+            setattr(connection, cls.ATTRIBUTE, pending)
+            transaction.on_commit(pending, using=using)
+        return pending
+
+
+def index_datasets_later(dataset_ids, using: str = "default") -> None:
     ids = list(dataset_ids)
-    if ids:
-        transaction.on_commit(lambda: index_datasets(ids))
+    if not ids:
+        return
+    if not transaction.get_connection(using).in_atomic_block:
+        index_datasets(ids)  # autocommit: the change is committed already
+        return
+    _PendingIndex.current(using).ids.update(dict.fromkeys(ids))
 
 
 def rebuild_index() -> int:
