@@ -67,22 +67,26 @@ def group_dict(group: Group, *, package_count: int | None = None) -> dict:
     return data
 
 
-def resource_download_url(resource: Resource) -> str:
+def resource_download_url(resource: Resource, *, site_url: str | None = None) -> str:
+    """The address of an uploaded file on this site, or the external URL.
+
+    `site_url=""` gives a site-relative path for an upload (what the search index
+    stores; see `absolutize_package`)."""
     if resource.file:
         path = reverse("web:resource_download",
                        kwargs={"dataset": resource.dataset.name, "resource_id": resource.id,
                                "filename": resource.original_filename})
-        return settings.SITE_URL + path
+        return (settings.SITE_URL if site_url is None else site_url) + path
     return resource.url
 
 
-def resource_dict(resource: Resource) -> dict:
+def resource_dict(resource: Resource, *, site_url: str | None = None) -> dict:
     return {
         "id": str(resource.id),
         "package_id": str(resource.dataset_id),
         "name": resource.name,
         "description": resource.description,
-        "url": resource_download_url(resource),
+        "url": resource_download_url(resource, site_url=site_url),
         "url_type": "upload" if resource.file else None,
         "format": resource.format,
         "mimetype": resource.mimetype or None,
@@ -98,8 +102,10 @@ def resource_dict(resource: Resource) -> dict:
     }
 
 
-def dataset_dict(dataset: Dataset) -> dict:
-    """The CKAN package dict. Call on a dataset fetched with `with_relations()`."""
+def dataset_dict(dataset: Dataset, *, site_url: str | None = None) -> dict:
+    """The CKAN package dict. Call on a dataset fetched with `with_relations()`.
+
+    `site_url=""` leaves the download URLs of uploads site-relative, for storing."""
     lic = get_license(dataset.license_id)
     org = dataset.organization
     resources = [r for r in dataset.resources.all() if r.state == "active"]
@@ -140,7 +146,7 @@ def dataset_dict(dataset: Dataset) -> dict:
         "isopen": bool(lic and lic.od_conformance == "approved"),
         "num_resources": len(resources),
         "num_tags": len(tags),
-        "resources": [resource_dict(r) for r in resources],
+        "resources": [resource_dict(r, site_url=site_url) for r in resources],
         "tags": [{"id": str(t.id), "name": t.name, "display_name": t.name, "state": "active",
                   "vocabulary_id": None} for t in tags],
         "groups": [{"id": str(g.id), "name": g.name, "title": g.title, "display_name": g.title,
@@ -156,3 +162,15 @@ def dataset_dict(dataset: Dataset) -> dict:
         "relationships_as_subject": [],
         "creator_user_id": str(dataset.creator_id) if dataset.creator_id else None,
     }
+
+
+def absolutize_package(package: dict, site_url: str | None = None) -> dict:
+    """Make a package dict built with `site_url=""` absolute for this site (in place).
+
+    Only uploads have site-relative URLs; external resource URLs are left alone."""
+    prefix = settings.SITE_URL if site_url is None else site_url
+    for resource in package.get("resources", ()):
+        url = resource.get("url")
+        if resource.get("url_type") == "upload" and isinstance(url, str) and url.startswith("/"):
+            resource["url"] = prefix + url
+    return package

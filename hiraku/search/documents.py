@@ -6,6 +6,7 @@ hundreds of thousands of datasets stays within minutes.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hiraku.catalog.models import Dataset, Resource, State
+from hiraku.catalog.serializers import dataset_dict
 
 from .analyzer import index_text
 from .service import FACET_FIELDS
@@ -36,6 +38,8 @@ class IndexedDocument:
     body_text: str
     # (facet code, value) pairs; duplicates removed.
     facets: set[tuple[int, str]] = field(default_factory=set)
+    # The stored CKAN package dict (JSON), see SearchDocument.package.
+    package: str | None = None
 
 
 _DATASET_FIELDS = (
@@ -89,12 +93,36 @@ def _document(row: dict, tags: list[str], groups: list[tuple[str, str]],
     )
 
 
+def package_json(package: dict) -> str:
+    return json.dumps(package, ensure_ascii=False, separators=(",", ":"))
+
+
+def _packages(dataset_ids: list) -> dict:
+    """The stored package dicts: exactly `dataset_dict` (what package_show returns),
+    with the download URLs of uploads site-relative."""
+    from hiraku.catalog.services import datasets_with_relations
+
+    return {dataset.pk: package_json(dataset_dict(dataset, site_url=""))
+            for dataset in datasets_with_relations().filter(pk__in=dataset_ids)}
+
+
+def _documents(rows: list[dict]) -> list[IndexedDocument]:
+    ids = [row["id"] for row in rows]
+    tags, groups, resources = _related_values(ids)
+    packages = _packages(ids)
+    documents = []
+    for row in rows:
+        document = _document(row, tags[row["id"]], groups[row["id"]], resources[row["id"]])
+        document.package = packages.get(row["id"])
+        documents.append(document)
+    return documents
+
+
 def build_documents(dataset_ids: Iterable) -> list[IndexedDocument]:
     """Documents for the given datasets that belong in the index (deleted ones do not)."""
     ids = list(dataset_ids)
     rows = list(Dataset.objects.filter(pk__in=ids).exclude(state=State.DELETED).values(*_DATASET_FIELDS))
-    tags, groups, resources = _related_values([row["id"] for row in rows])
-    return [_document(row, tags[row["id"]], groups[row["id"]], resources[row["id"]]) for row in rows]
+    return _documents(rows)
 
 
 def iter_all_documents(batch_size: int = 2000) -> Iterator[list[IndexedDocument]]:
@@ -108,5 +136,4 @@ def iter_all_documents(batch_size: int = 2000) -> Iterator[list[IndexedDocument]
         if not rows:
             return
         last_id = rows[-1]["id"]
-        tags, groups, resources = _related_values([row["id"] for row in rows])
-        yield [_document(row, tags[row["id"]], groups[row["id"]], resources[row["id"]]) for row in rows]
+        yield _documents(rows)

@@ -29,6 +29,10 @@ class SearchDocument(models.Model):
     title = models.CharField(max_length=300)
     created = models.DateTimeField()
     modified = models.DateTimeField()
+    # The CKAN package dict as JSON, download URLs of uploads site-relative (as
+    # CKAN keeps its validated data dict in Solr): a result page is one query.
+    # NULL for rows written before this column existed.
+    package = models.TextField(null=True, blank=True)  # noqa: DJ001 - NULL: not stored; no table rebuild
 
     class Meta:
         indexes = [

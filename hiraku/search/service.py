@@ -64,6 +64,14 @@ def search(query: SearchQuery, user=None) -> SearchResult:
     return get_backend().search(query, user)
 
 
+def stored_packages(dataset_ids) -> dict:
+    """The CKAN package dicts stored in the index (JSON text, uploads site-relative) by dataset id;
+    datasets without one are left out."""
+    from .backends import get_backend
+
+    return get_backend().packages(list(dataset_ids))
+
+
 def index_dataset(dataset_id) -> None:
     index_datasets([dataset_id])
 

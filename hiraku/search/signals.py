@@ -1,11 +1,18 @@
 """Keep the search index in step with the catalog: dataset and resource saves,
 tag and theme changes, deletions, and renamed organizations or themes (their
-names are facet values and their titles are indexed text)."""
+names are facet values and their titles are indexed text).
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+The index also stores each dataset's CKAN package dict, so everything that
+changes that dict re-indexes, including deletions that the database carries
+out without model signals (link rows of a deleted theme or tag, the creator
+of a deleted user set to NULL). Every handler only collects dataset ids: they
+are indexed once, after the transaction commits."""
+
+from django.conf import settings
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from hiraku.catalog.models import Dataset, Group, Organization, Resource
+from hiraku.catalog.models import Dataset, Group, Organization, Resource, Tag
 
 from .service import index_dataset_later, index_datasets_later
 
@@ -53,3 +60,16 @@ def _organization_saved(sender, instance, created=False, raw=False, **kwargs):
 def _group_saved(sender, instance, created=False, raw=False, **kwargs):
     if not raw and not created:
         index_datasets_later(list(instance.datasets.values_list("pk", flat=True)))
+
+
+@receiver(pre_delete, sender=Group)
+@receiver(pre_delete, sender=Tag)
+def _group_or_tag_deleted(sender, instance, **kwargs):
+    # The link rows go with a bulk delete that sends no m2m_changed.
+    index_datasets_later(list(instance.datasets.values_list("pk", flat=True)))
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
+def _user_deleted(sender, instance, **kwargs):
+    # Dataset.creator is set to NULL by a bulk update: creator_user_id changes.
+    index_datasets_later(list(Dataset.objects.filter(creator=instance).values_list("pk", flat=True)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from django.utils.translation import gettext as _
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 from hiraku.catalog import permissions, services
 from hiraku.catalog.licenses import get_license
 from hiraku.catalog.models import Dataset, Group, Organization
-from hiraku.catalog.serializers import dataset_dict, resource_dict
+from hiraku.catalog.serializers import absolutize_package, dataset_dict, resource_dict
 from hiraku.catalog.standards import standard_label
 from hiraku.search import service as search_service
 from hiraku.search.service import FACET_FIELDS, SORTS, SearchQuery
@@ -89,7 +90,24 @@ def package_search(context, data):
         return _search_response(0, [], {}, sort_text)
     result = search_service.search(search_query, context.user)
     facets = {name: result.facets.get(name, []) for name in search_query.facet_fields}
-    return _search_response(result.count, ordered_datasets(result.dataset_ids), facets, sort_text)
+    return _search_response(result.count, result_packages(result.dataset_ids), facets, sort_text)
+
+
+def result_packages(dataset_ids: list) -> list[dict]:
+    """The package dicts of a result page, in the search order.
+
+    They come from the search index (one query by key, no relations); a dataset
+    indexed before the index stored them is built from the catalog instead."""
+    stored = search_service.stored_packages(dataset_ids)
+    missing = [pk for pk in dataset_ids if pk not in stored]
+    built = {dataset.pk: dataset_dict(dataset) for dataset in ordered_datasets(missing)} if missing else {}
+    packages = []
+    for pk in dataset_ids:
+        if pk in stored:
+            packages.append(absolutize_package(json.loads(stored[pk])))
+        elif pk in built:
+            packages.append(built[pk])
+    return packages
 
 
 def _read_search_params(data: dict) -> tuple[SearchQuery, str, bool]:
@@ -163,13 +181,13 @@ def ordered_datasets(dataset_ids: list) -> list[Dataset]:
     return [by_id[pk] for pk in dataset_ids if pk in by_id]
 
 
-def _search_response(count: int, datasets: list[Dataset], facets: dict[str, list[tuple[str, int]]],
+def _search_response(count: int, packages: list[dict], facets: dict[str, list[tuple[str, int]]],
                      sort_text: str) -> dict:
     display_names = _facet_display_names(facets)
     return {
         "count": count,
         "sort": sort_text,
-        "results": [dataset_dict(dataset) for dataset in datasets],
+        "results": packages,
         "facets": {name: dict(values) for name, values in facets.items()},
         "search_facets": {
             name: {

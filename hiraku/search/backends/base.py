@@ -131,7 +131,8 @@ class SearchBackend:
             return
         rows = SearchDocument.objects.using(self.using).bulk_create([
             SearchDocument(dataset_id=d.dataset_id, organization_id=d.organization_id, state=d.state,
-                           private=d.private, name=d.name, title=d.title, created=d.created, modified=d.modified)
+                           private=d.private, name=d.name, title=d.title, created=d.created, modified=d.modified,
+                           package=d.package)
             for d in documents
         ])
         pairs = list(zip((row.id for row in rows), documents, strict=True))
@@ -166,6 +167,18 @@ class SearchBackend:
         return IndexGeneration.objects.using(self.using).filter(id=1).values_list("value", flat=True).first() or 0
 
     # --- Searching ----------------------------------------------------------------
+
+    def packages(self, dataset_ids: list) -> dict:
+        """Stored package dicts (JSON text) by dataset id, in one query by key."""
+        if not dataset_ids:
+            return {}
+        marks = ",".join(["%s"] * len(dataset_ids))
+        key = SearchDocument._meta.get_field("dataset_id")
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT dataset_id, package FROM {DOC} WHERE dataset_id IN ({marks})"
+                           " AND package IS NOT NULL",
+                           [key.get_db_prep_value(_as_uuid(pk), self.connection) for pk in dataset_ids])
+            return {_as_uuid(pk): package for pk, package in cursor.fetchall()}
 
     def search(self, query: SearchQuery, user=None) -> SearchResult:
         if query.sort != "relevance" and query.sort not in _SORT_SQL:
