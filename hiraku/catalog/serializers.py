@@ -106,11 +106,21 @@ def dataset_dict(dataset: Dataset, *, site_url: str | None = None) -> dict:
     """The CKAN package dict. Call on a dataset fetched with `with_relations()`.
 
     `site_url=""` leaves the download URLs of uploads site-relative, for storing."""
+    return package_dict(dataset, dataset.organization, dataset.resources.all(), dataset.tags.all(),
+                        dataset.groups.all(), site_url=site_url)
+
+
+def package_dict(dataset: Dataset, org: Organization, resources, tags, groups, *,
+                 site_url: str | None = None) -> dict:
+    """The CKAN package dict from a dataset and its relations, given separately.
+
+    `resources` in position order (inactive ones are left out here); `tags` and
+    `groups` need only the attributes used below, so batch code (the search
+    index) can pass light objects instead of model instances."""
     lic = get_license(dataset.license_id)
-    org = dataset.organization
-    resources = [r for r in dataset.resources.all() if r.state == "active"]
-    tags = sorted(dataset.tags.all(), key=lambda t: t.name)
-    groups = sorted(dataset.groups.all(), key=lambda g: g.name)
+    resources = [r for r in resources if r.state == "active"]
+    tags = sorted(tags, key=lambda t: t.name)
+    groups = sorted(groups, key=lambda g: g.name)
     extras = dict(dataset.extras or {})
     for key, value in (
         ("update_frequency", dataset.update_frequency),

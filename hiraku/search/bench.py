@@ -472,6 +472,7 @@ class BenchRun:
         self.env.update(HIRAKU_DATA_DIR=self.scratch, HIRAKU_LOG_LEVEL="WARNING", HIRAKU_DEBUG="0",
                         DJANGO_SETTINGS_MODULE="hiraku.settings")
         self.rows: list[tuple[str, str]] = []
+        self.load_averages: list[float] = []
 
     def log(self, message: str) -> None:
         self.out.write(message + "\n")
@@ -495,9 +496,9 @@ class BenchRun:
                      f" for {loaded['indexed']:,} indexed datasets")
             queries = query_mix(self.options["queries"], self.options["seed"],
                                 [org.name for org in organizations(self.options["seed"])], all_tags())
-            search_figures, page_figures = self.measure_http(queries, loaded["names"])
+            figures = self.measure_http(queries, loaded["names"])
             # Print the indexed figures first: the naive comparison can take long.
-            self.report(loaded, search_figures, page_figures)
+            self.report(loaded, figures)
             if not self.options["no_naive"]:
                 naive = self.measure_naive(queries)
                 if naive:
@@ -508,7 +509,7 @@ class BenchRun:
             if not self.options["keep"]:
                 shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def measure_http(self, queries: list[dict], names: list[str]) -> tuple[Figures, Figures]:
+    def measure_http(self, queries: list[dict], names: list[str]) -> dict[str, Figures]:
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "hiraku.wsgi:application", "--workers", "2",
@@ -520,11 +521,30 @@ class BenchRun:
             warmup = ["/api/3/action/package_search?" + urlencode(params) for params in queries[:50]]
             fire(port, warmup, self.options["concurrency"])
             self.log(f"Timing {len(paths):,} package_search requests, concurrency {self.options['concurrency']}…")
+            self.load_averages.append(os.getloadavg()[0])
             search_figures = fire(port, paths, self.options["concurrency"])
+            self.load_averages.append(os.getloadavg()[0])
+            # Cold: the first time the run sends this exact request (no cache entry
+            # can exist); repeats of a request within the mix are reported apart.
+            seen = set(warmup)
+            cold, repeated = [], []
+            for path, latency in zip(paths, search_figures.latencies, strict=True):
+                (repeated if path in seen else cold).append(latency)
+                seen.add(path)
+            self.log("Timing the same requests again (warm: the results of the first pass may be cached)…")
+            warm_figures = fire(port, paths, self.options["concurrency"])
+            self.load_averages.append(os.getloadavg()[0])
             rng = random.Random(self.options["seed"] + 2)
             pages = [f"/dataset/{rng.choice(names)}" for _ in range(300)]
             page_figures = fire(port, pages, 1)
-            return search_figures, page_figures
+            self.load_averages.append(os.getloadavg()[0])
+            return {
+                "all": search_figures,
+                "cold": Figures(cold, 0.0),
+                "repeated": Figures(repeated, 0.0),
+                "warm": warm_figures,
+                "page": page_figures,
+            }
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -555,17 +575,27 @@ class BenchRun:
                 with psycopg.connect(server_url, autocommit=True) as admin:
                     admin.execute(f'DROP DATABASE IF EXISTS "{database}"')
 
-    def report(self, loaded: dict, search_figures: Figures, page_figures: Figures) -> None:
+    def report(self, loaded: dict, figures: dict[str, Figures]) -> None:
         header = f"{'measurement':<52}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>9}{'errors':>8}"
+        search_figures = figures["all"]
         self.log("")
         self.log(f"Datasets: {self.options['datasets']:,} (indexed {loaded['indexed']:,});"
                  f" bulk load {loaded['load_seconds']:.1f} s; index build {loaded['index_seconds']:.1f} s")
-        self.log(f"mean package_search latency {statistics.fmean(search_figures.latencies) * 1000:.1f} ms")
+        self.log(f"mean package_search latency {statistics.fmean(search_figures.latencies) * 1000:.1f} ms;"
+                 f" {len(figures['cold'].latencies)} cold (first time sent),"
+                 f" {len(figures['repeated'].latencies)} repeated within the mix")
+        self.log("1-minute load average during the HTTP timing: "
+                 + ", ".join(f"{value:.2f}" for value in self.load_averages))
         self.log(header)
         self.log("-" * len(header))
         self.table_line("package_search + facets, HTTP, SQLite FTS5 index", search_figures)
-        self.table_line("dataset page /dataset/<name>, HTTP", page_figures)
+        self.table_line("  of which cold (first time the query is sent)", figures["cold"])
+        self.table_line("  of which repeated within the mix", figures["repeated"])
+        self.table_line("package_search, second pass (warm)", figures["warm"])
+        self.table_line("dataset page /dataset/<name>, HTTP", figures["page"])
 
     def table_line(self, label: str, figures: Figures) -> None:
+        if not figures.latencies:
+            return
         self.log(f"{label:<52}{figures.percentile(50):>9.1f}{figures.percentile(95):>9.1f}"
                  f"{figures.percentile(99):>9.1f}{figures.rate:>9.1f}{figures.errors:>8}")
