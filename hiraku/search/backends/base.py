@@ -189,7 +189,9 @@ class SearchBackend:
             return SearchResult(count=0, dataset_ids=[], facets={f: [] for f in query.facet_fields})
         conditions, params, phrases = where
         sql_where = " AND ".join(conditions)
-        count, facets = self._count_and_facets(query, user, generation, sql_where, params)
+        # Only the visibility rule: browsing without words, filters or dates.
+        match_all = len(conditions) == 1
+        count, facets = self._count_and_facets(query, user, generation, sql_where, params, match_all)
         ids = self._cached_page(query, generation, phrases, sql_where, params) if count else []
         return SearchResult(count=count, dataset_ids=ids, facets=facets)
 
@@ -251,38 +253,80 @@ class SearchBackend:
                               list(query.facet_fields), query.facet_limit, query.facet_mincount])
         return f"hiraku:search:{self.using}:{generation}:{hashlib.sha256(payload.encode()).hexdigest()}"
 
-    def _count_and_facets(self, query, user, generation, sql_where, params):
+    def _count_and_facets(self, query, user, generation, sql_where, params, match_all=False):
         key = self._cache_key(query, generation, sql_where, params)
         cached = cache.get(key)
         if cached is not None:
             return cached
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {DOC} WHERE {sql_where}", params)
-            count = cursor.fetchone()[0]
-        facets = self._facets(query, sql_where, params) if count else {f: [] for f in query.facet_fields}
+        if match_all:
+            count, counts = self._match_all_counts(generation, sql_where, params, bool(query.facet_fields))
+        elif query.facet_fields:
+            counts = self._facet_counts(sql_where, params, with_total=True)
+            count = counts.pop(None)
+        else:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM {DOC} WHERE {sql_where}", params)
+                count = cursor.fetchone()[0]
+            counts = {}
+        facets = self._facets(query, counts) if count else {f: [] for f in query.facet_fields}
         cache.set(key, (count, facets), FACET_CACHE_SECONDS)
         return count, facets
 
-    def _facets(self, query: SearchQuery, sql_where: str, params: list) -> dict[str, list[tuple[str, int]]]:
-        codes = [FACET_CODES[f] for f in query.facet_fields if f in FACET_CODES]
-        facets: dict[str, list[tuple[str, int]]] = {f: [] for f in query.facet_fields}
-        if not codes:
-            return facets
-        marks = ",".join(["%s"] * len(codes))
+    def _index_totals(self, generation: int) -> tuple[int, dict[int, int]]:
+        """Documents and facet rows per value over the whole index, once per index generation.
+
+        One pass over the (value_id, doc_id) index, in value order: no sorting."""
+        key = f"hiraku:search:{self.using}:{generation}:totals"
+        totals = cache.get(key)
+        if totals is None:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM {DOC}")
+                documents = cursor.fetchone()[0]
+                cursor.execute("SELECT value_id, count(*) FROM search_doc_facet GROUP BY value_id")
+                totals = (documents, dict(cursor.fetchall()))
+            cache.set(key, totals, FACET_CACHE_SECONDS)
+        return totals
+
+    def _match_all_counts(self, generation, sql_where, params, with_facets=True) -> tuple[int, dict[int, int]]:
+        """Exact counts of everything a visibility class may see: the index totals
+        minus the few documents it may not see (drafts, private, others' datasets)."""
+        documents, totals = self._index_totals(generation)
+        hidden_where = f"NOT ({sql_where})"
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {DOC} WHERE {hidden_where}", params)
+            hidden = cursor.fetchone()[0]
+            hidden_counts = self._facet_counts(hidden_where, params) if hidden and with_facets else {}
+        counts = {value_id: n - hidden_counts.get(value_id, 0) for value_id, n in totals.items()}
+        return documents - hidden, counts
+
+    def _facet_counts(self, sql_where: str, params: list, with_total: bool = False) -> dict:
+        """Facet rows per value over the documents matching `sql_where` (every field:
+        probing the key once per document is cheaper than once per field).
+
+        `with_total` adds the number of matching documents under the key None,
+        counted from the same materialised hits: the text match runs once."""
+        total = "SELECT NULL, count(*) FROM hits UNION ALL " if with_total else ""
         with self.connection.cursor() as cursor:
             # Materialising the hits first lets both databases walk the facet rows by
             # document id (measured ~2.5x faster on SQLite than a plain join).
             cursor.execute(
                 f"WITH hits AS MATERIALIZED (SELECT {DOC}.id FROM {DOC} WHERE {sql_where})"
-                f" SELECT f.value_id, count(*) FROM hits JOIN search_doc_facet f ON f.doc_id = hits.id"
-                f" WHERE f.field IN ({marks}) GROUP BY f.value_id",
-                [*params, *codes],
+                f" {total}SELECT f.value_id, count(*) FROM hits JOIN search_doc_facet f ON f.doc_id = hits.id"
+                f" GROUP BY f.value_id",
+                params,
             )
-            counts = dict(cursor.fetchall())
+            return dict(cursor.fetchall())
+
+    def _facets(self, query: SearchQuery, counts: dict[int, int]) -> dict[str, list[tuple[str, int]]]:
+        codes = {FACET_CODES[f] for f in query.facet_fields if f in FACET_CODES}
+        facets: dict[str, list[tuple[str, int]]] = {f: [] for f in query.facet_fields}
+        if not codes:
+            return facets
+        wanted = [pk for pk, n in counts.items() if n >= max(query.facet_mincount, 1)]
         by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for chunk in _chunks(list(counts)):
-            for field, value, pk in FacetValue.objects.using(self.using).filter(id__in=chunk).values_list(
-                    "field", "value", "id"):
+        for chunk in _chunks(wanted):
+            for field, value, pk in FacetValue.objects.using(self.using).filter(
+                    id__in=chunk, field__in=codes).values_list("field", "value", "id"):
                 by_field[FACET_FIELDS[field]].append((value, counts[pk]))
         for field in facets:
             items = sorted((item for item in by_field[field] if item[1] >= query.facet_mincount),
