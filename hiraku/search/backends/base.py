@@ -308,11 +308,13 @@ class SearchBackend:
         total = "SELECT NULL, count(*) FROM hits UNION ALL " if with_total else ""
         with self.connection.cursor() as cursor:
             # Materialising the hits first lets both databases walk the facet rows by
-            # document id (measured ~2.5x faster on SQLite than a plain join).
+            # document id (measured ~2.5x faster on SQLite than a plain join). CROSS JOIN
+            # keeps SQLite from scanning the whole facet index instead (it is a plain
+            # inner join to PostgreSQL).
             cursor.execute(
                 f"WITH hits AS MATERIALIZED (SELECT {DOC}.id FROM {DOC} WHERE {sql_where})"
-                f" {total}SELECT f.value_id, count(*) FROM hits JOIN search_doc_facet f ON f.doc_id = hits.id"
-                f" GROUP BY f.value_id",
+                f" {total}SELECT f.value_id, count(*) FROM hits CROSS JOIN search_doc_facet f"
+                f" WHERE f.doc_id = hits.id GROUP BY f.value_id",
                 params,
             )
             return dict(cursor.fetchall())
