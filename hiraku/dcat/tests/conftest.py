@@ -8,32 +8,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hiraku.catalog import services
 from hiraku.catalog.models import Capacity, Group, Membership, Organization
+from hiraku.catalog.testing import evacuation_dataset_data
 
 PASSWORD = "a-long-Test-passphrase-42"
 CSV_BYTES = "名称,住所\n高松市役所,高松市番町一丁目8番15号\n".encode()
 
 
 def dataset_data(**overrides) -> dict:
-    data = {
-        "title": "指定緊急避難場所一覧",
-        "name": "evacuation-sites",
-        "organization": "takamatsu",
-        "notes": "高松市の指定緊急避難場所の一覧です。",
-        "tags": "防災, 避難所",
-        "groups": ["disaster"],
-        "license_id": "cc-by-4.0",
-        "standard_type": "evacuation_space",
-        "update_frequency": "MONTHLY",
-        "temporal_start": "2024-04-01",
-        "temporal_end": "2025-03-31",
-        "spatial": "高松市",
-        "spatial_lgcode": "372013",
-        "maintainer": "危機管理課",
-        "maintainer_email": "kikikanri@example.jp",
-        "state": "active",
-    }
-    data.update(overrides)
-    return data
+    return evacuation_dataset_data(**overrides)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hiraku.catalog import services
 from hiraku.catalog.models import Capacity, Group, Membership, Organization
+from hiraku.catalog.testing import evacuation_dataset_data
 
 SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "takamatsu-sample"
 TOILET_CSV = SHARED_DATA / "public_toilet" / "data.csv"
@@ -22,26 +23,9 @@ def toilet_csv_bytes() -> bytes:
 
 
 def dataset_data(**overrides) -> dict:
-    data = {
-        "title": "指定緊急避難場所一覧",
-        "name": "evacuation-sites",
-        "organization": "takamatsu",
-        "notes": "高松市の**指定緊急避難場所**の一覧です。\n\n<script>alert(1)</script>",
-        "tags": "防災, 避難所",
-        "groups": ["disaster"],
-        "license_id": "cc-by-4.0",
-        "standard_type": "evacuation_space",
-        "update_frequency": "MONTHLY",
-        "temporal_start": "2024-04-01",
-        "temporal_end": "2025-03-31",
-        "spatial": "高松市",
-        "spatial_lgcode": "372013",
-        "maintainer": "危機管理課",
-        "maintainer_email": "kikikanri@example.jp",
-        "state": "active",
-    }
-    data.update(overrides)
-    return data
+    # The description carries Markdown and a script tag so pages prove they sanitize it.
+    notes = "高松市の**指定緊急避難場所**の一覧です。\n\n<script>alert(1)</script>"
+    return evacuation_dataset_data(**{"notes": notes, **overrides})
 
 
 @pytest.fixture
