@@ -35,6 +35,7 @@ from .models import (
     Tag,
 )
 from .serializers import dataset_dict
+from .signals import announce_file_change
 
 
 class CatalogValidationError(Exception):
@@ -251,11 +252,14 @@ def add_resource(actor, dataset: Dataset, data: dict, files: dict | None = None)
     with transaction.atomic():
         resource = form.save(commit=False)
         resource.position = dataset.resources.count()
-        if files and form.cleaned_data.get("file"):
+        has_file = bool(files and form.cleaned_data.get("file"))
+        if has_file:
             _fill_file_metadata(resource)
         elif not resource.format:
             resource.format = guess_format(resource.url)
         resource.save()
+        if has_file:
+            announce_file_change(resource)
         _touch(dataset)
         record_activity(actor, "changed package", dataset, before=before, after=_snapshot(dataset),
                         dataset=dataset, organization=dataset.organization)
@@ -273,10 +277,13 @@ def update_resource(actor, resource: Resource, data: dict, files: dict | None = 
     before = _snapshot(dataset)
     with transaction.atomic():
         resource = form.save(commit=False)
-        if files and form.cleaned_data.get("file") and resource.file.name != old_file:
+        new_file = bool(files and form.cleaned_data.get("file") and resource.file.name != old_file)
+        if new_file:
             _fill_file_metadata(resource)
         resource.modified = timezone.now()
         resource.save()
+        if new_file:
+            announce_file_change(resource)
         _touch(dataset)
         record_activity(actor, "changed package", dataset, before=before, after=_snapshot(dataset),
                         dataset=dataset, organization=dataset.organization)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 # English msgids; Japanese lives in locale/ja/LC_MESSAGES/django.po.
 MESSAGES: dict[str, Any] = {
     "empty_file": _("The file is empty."),
+    "internal_error": _("The file could not be processed because of an internal error. The previous version is still served."),
     "no_table": _("No table was found in the file."),
     "binary_file": _("This is not a text table: the file looks like %(kind)s."),
     "truncated": _("The file ends in the middle of %(what)s: it looks truncated."),

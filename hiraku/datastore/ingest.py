@@ -442,7 +442,7 @@ def _table_sources(path: Path, fmt: str) -> tuple[Iterator[tuple[str | None, Ite
 
 
 def ingest_file(path: str | Path, resource_id: str, data_dir: str | Path,
-                format: str | None = None) -> IngestResult:
+                format: str | None = None, progress=None) -> IngestResult:
     """Ingest the file at ``path`` as a new version of ``resource_id``'s datastore table.
 
     ``format`` is the resource's declared format (e.g. "CSV"); the file

@@ -1,0 +1,210 @@
+"""``datastore_search`` over one Parquet table: filters, full text, sort and paging.
+
+A plain library (no Django models): the caller passes the Parquet path and
+the request; values the user typed only ever reach DuckDB as bound
+parameters, and column names only after they were checked against the table.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.utils.translation import gettext_lazy as _
+
+from .query import open_table, quote_identifier, run
+
+MAX_LIMIT = 32000
+DEFAULT_LIMIT = 100
+
+# DuckDB type (prefix) → the type name CKAN's datastore reports.
+_CKAN_TYPES = (
+    ("BIGINT", "int"), ("INTEGER", "int"), ("HUGEINT", "int"), ("SMALLINT", "int"), ("TINYINT", "int"),
+    ("DECIMAL", "numeric"), ("DOUBLE", "numeric"), ("FLOAT", "numeric"),
+    ("BOOLEAN", "bool"), ("DATE", "date"), ("TIMESTAMP", "timestamp"), ("TIME", "time"),
+)
+_SORT_PART_RE = re.compile(r'^\s*(?:"((?:[^"]|"")+)"|([^\s"]+))\s*(asc|desc)?\s*$', re.IGNORECASE)
+
+
+class SearchInputError(Exception):
+    """A parameter the table cannot answer; ``field`` names the parameter."""
+
+    def __init__(self, field_name: str, message):
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+@dataclass
+class SearchRequest:
+    fields: list[str] | None = None
+    filters: dict[str, Any] = field(default_factory=dict)
+    q: str | dict[str, str] | None = None
+    distinct: bool = False
+    sort: str | list[str] | None = None
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    include_total: bool = True
+
+
+@dataclass
+class SearchResult:
+    fields: list[dict[str, str]]
+    rows: list[tuple]
+    total: int | None
+
+    def records(self, records_format: str = "objects") -> Any:
+        names = [f["id"] for f in self.fields]
+        if records_format == "lists":
+            return [[json_value(v) for v in row] for row in self.rows]
+        if records_format in ("csv", "tsv"):
+            out = io.StringIO()
+            writer = csv.writer(out, delimiter="," if records_format == "csv" else "\t", lineterminator="\n")
+            writer.writerows([[_csv_cell(v) for v in row] for row in self.rows])
+            return out.getvalue()
+        return [{n: json_value(v) for n, v in zip(names, row, strict=True)} for row in self.rows]
+
+
+def ckan_type(duckdb_type: str) -> str:
+    upper = duckdb_type.upper()
+    for prefix, name in _CKAN_TYPES:
+        if upper.startswith(prefix):
+            return name
+    return "text"
+
+
+def json_value(value: Any) -> Any:
+    """A cell as JSON: decimals as numbers, dates and times as ISO 8601 strings."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return value
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json_value(value)
+
+
+def describe(parquet_path: str | Path) -> list[dict[str, str]]:
+    """[{"id", "type" (CKAN), "native_type" (DuckDB)}] of every column, ``_id`` first."""
+    with open_table(parquet_path) as con:
+        _, rows = run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")
+    return [{"id": name, "type": ckan_type(kind), "native_type": kind} for name, kind in rows]
+
+
+def normalize_term(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def parse_sort(sort: str | list[str] | None, columns: dict[str, str]) -> list[tuple[str, bool]]:
+    """'"名称" desc, _id' → [("名称", True), ("_id", False)]; unknown columns are input errors."""
+    if not sort:
+        return [("_id", False)]
+    parts = sort if isinstance(sort, list) else _split_outside_quotes(sort)
+    order = []
+    for part in parts:
+        match = _SORT_PART_RE.match(str(part))
+        name = (match.group(1).replace('""', '"') if match.group(1) else match.group(2)) if match else None
+        if name not in columns:
+            raise SearchInputError("sort", _("Cannot sort by %(value)s: no such column.") % {"value": str(part).strip()})
+        order.append((name, bool(match.group(3)) and match.group(3).lower() == "desc"))
+    return order
+
+
+def _split_outside_quotes(text: str) -> list[str]:
+    parts, current, quoted = [], [], False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        if char == "," and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [p for p in parts if p.strip()]
+
+
+def _where(request: SearchRequest, columns: dict[str, str]) -> tuple[list[str], list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for name, wanted in (request.filters or {}).items():
+        if name not in columns:
+            raise SearchInputError("filters", _("No such column: %(column)s") % {"column": name})
+        values = wanted if isinstance(wanted, list) else [wanted]
+        if not values:
+            continue
+        column = quote_identifier(name)
+        native = columns[name]
+        if native.upper() == "VARCHAR":
+            casts = ["?"] * len(values)
+        else:
+            casts = [f"CAST(? AS {native})"] * len(values)
+        null_wanted = any(v is None for v in values)
+        present = [v for v in values if v is not None]
+        parts = []
+        if present:
+            parts.append(f"{column} IN ({', '.join(casts[:len(present)])})")
+            params.extend(str(v) if not isinstance(v, bool) else str(v).lower() for v in present)
+        if null_wanted:
+            parts.append(f"{column} IS NULL")
+        clauses.append("(" + " OR ".join(parts) + ")")
+    q = request.q
+    if isinstance(q, dict):
+        for name, term in q.items():
+            if name not in columns:
+                raise SearchInputError("q", _("No such column: %(column)s") % {"column": name})
+            for word in normalize_term(str(term)).split():
+                clauses.append(f"contains(lower(CAST({quote_identifier(name)} AS VARCHAR)), ?)")
+                params.append(word)
+    elif q:
+        text_columns = [c for c, native in columns.items() if native.upper() == "VARCHAR"]
+        haystack = (" || ' ' || ".join(f"coalesce(lower({quote_identifier(c)}), '')" for c in text_columns)
+                    if text_columns else "''")
+        for word in normalize_term(str(q)).split():
+            clauses.append(f"contains({haystack}, ?)")
+            params.append(word)
+    return clauses, params
+
+
+def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult:
+    """Run ``request`` against the table; raises SearchInputError for bad parameters."""
+    with open_table(parquet_path) as con:
+        columns = dict(run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")[1])
+        selected = request.fields or list(columns)
+        for name in selected:
+            if name not in columns:
+                raise SearchInputError("fields", _("No such column: %(column)s") % {"column": name})
+        clauses, params = _where(request, columns)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        order = parse_sort(request.sort, columns)
+        if request.distinct:
+            # DISTINCT may only sort by selected columns.
+            order = [o for o in order if o[0] in selected] or [(selected[0], False)]
+        order_sql = ", ".join(f"{quote_identifier(n)} {'DESC' if desc else 'ASC'}" for n, desc in order)
+        select = ", ".join(quote_identifier(n) for n in selected)
+        distinct = "DISTINCT " if request.distinct else ""
+        sql = f"SELECT {distinct}{select} FROM data{where} ORDER BY {order_sql} LIMIT ? OFFSET ?"
+        try:
+            rows = run(con, sql, params + [int(request.limit), int(request.offset)])[1]
+            total = None
+            if request.include_total:
+                counted = f"SELECT DISTINCT {select} FROM data{where}" if request.distinct else f"SELECT 1 FROM data{where}"
+                total = run(con, f"SELECT count(*) FROM ({counted})", params)[1][0][0]
+        except duckdb.ConversionException as error:
+            raise SearchInputError("filters", _("A filter value does not match the column's type.")) from error
+    fields = [{"id": n, "type": ckan_type(columns[n])} for n in selected]
+    return SearchResult(fields=fields, rows=rows, total=total)

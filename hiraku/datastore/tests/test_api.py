@@ -1,0 +1,134 @@
+"""The datastore end to end: an upload is ingested by its job and answered by the CKAN datastore actions."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from hiraku.api.tests.helpers import call_get, call_post, error_of, result_of
+from hiraku.catalog import services as catalog
+from hiraku.catalog.models import Organization
+from hiraku.datastore.models import DatastoreTable
+
+TOILETS_CSV = (
+    "高松市 公衆トイレ一覧\r\n"
+    "\r\n"
+    "ID,名称,所在地,緯度,経度,男性トイレ総数,設置日,多目的トイレ\r\n"
+    "1,髙松駅前トイレ,高松市浜ノ町1-1,34.3506,134.0467,３,令和2年4月1日,有\r\n"
+    "2,中央公園トイレ,高松市番町1丁目,34.3389,134.0475,\"1,204\",R3.5.10,無\r\n"
+    "3,栗林公園北門トイレ,高松市栗林町1丁目,34.3297,134.0441,2,H31.4.30,有\r\n"
+).encode("cp932")
+
+
+@pytest.fixture
+def client():
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def city(db, settings, tmp_path, django_user_model):
+    settings.MEDIA_ROOT = tmp_path / "files"
+    settings.DATA_DIR = tmp_path / "data"
+    admin = django_user_model.objects.create_superuser("admin", "admin@example.jp", "pw-admin-0001")
+    Organization.objects.create(name="takamatsu-city", title="高松市", lgcode="372013")
+    return admin
+
+
+def make_dataset(admin, name="toilets", private=False):
+    return catalog.create_dataset(admin, {
+        "name": name, "title": "公衆トイレ", "organization": "takamatsu-city", "notes": "", "tags": "",
+        "groups": [], "license_id": "cc-by-4.0", "standard_type": "", "update_frequency": "IRREG",
+        "state": "active", "private": private,
+    })
+
+
+def upload(admin, dataset, content=TOILETS_CSV, filename="toilets.csv", capture=None):
+    with capture(execute=True):
+        return catalog.add_resource(admin, dataset, {"name": "トイレ"},
+                                    files={"file": SimpleUploadedFile(filename, content)})
+
+
+@pytest.fixture
+def toilets(city, django_capture_on_commit_callbacks):
+    return upload(city, make_dataset(city), capture=django_capture_on_commit_callbacks)
+
+
+def test_upload_is_ingested_with_types(toilets):
+    table = DatastoreTable.objects.get(resource=toilets)
+    assert table.status == "done", table.error
+    assert table.version == 1 and table.row_count == 3
+    types = {c["id"]: c["type"] for c in table.columns()}
+    assert types["男性トイレ総数"] == "integer"
+    assert types["設置日"] == "date"
+    assert types["多目的トイレ"] == "boolean"
+    toilets.refresh_from_db()
+    assert toilets.encoding  # the detected encoding is recorded on the resource
+
+
+def test_datastore_search_filters_sorts_and_pages(client, toilets):
+    result = result_of(call_get(client, "datastore_search", resource_id=str(toilets.pk),
+                                filters='{"多目的トイレ": true}', sort="男性トイレ総数 desc", limit=1))
+    assert result["total"] == 2
+    assert [r["名称"] for r in result["records"]] == ["髙松駅前トイレ"]
+    assert result["records"][0]["設置日"] == "2020-04-01"
+    assert {f["id"]: f["type"] for f in result["fields"]}["男性トイレ総数"] == "int"
+    assert "offset=1" in result["_links"]["next"]
+
+
+def test_datastore_search_full_text_and_formats(client, toilets):
+    result = result_of(call_post(client, "datastore_search", resource_id=str(toilets.pk), q="公園",
+                                 fields=["名称"], records_format="lists"))
+    assert result["total"] == 2
+    assert result["records"] == [["中央公園トイレ"], ["栗林公園北門トイレ"]]
+    csv_result = result_of(call_get(client, "datastore_search", resource_id=str(toilets.pk), q="ＪＲ 髙松",
+                                    records_format="csv"))
+    assert csv_result["total"] == 0
+    width = result_of(call_get(client, "datastore_search", resource_id=str(toilets.pk), q="1,204",
+                               fields="名称,男性トイレ総数", records_format="csv"))
+    assert width["total"] == 0  # full text covers text columns; numbers are searched with filters
+    by_number = result_of(call_get(client, "datastore_search", resource_id=str(toilets.pk),
+                                   filters='{"男性トイレ総数": 1204}', records_format="tsv"))
+    assert by_number["records"].startswith("2\t2\t中央公園トイレ\t")
+    assert by_number["records"].endswith("\tfalse\n")
+
+
+def test_datastore_search_bad_input(client, toilets):
+    rid = str(toilets.pk)
+    error = error_of(call_get(client, "datastore_search", resource_id=rid, sort="nothing"), 409, "Validation Error")
+    assert "sort" in error
+    error = error_of(call_get(client, "datastore_search", resource_id=rid, filters='{"男性トイレ総数": "many"}'),
+                     409, "Validation Error")
+    assert "filters" in error
+    error_of(call_get(client, "datastore_search", resource_id=rid, filters="{broken"), 409, "Validation Error")
+    error_of(call_get(client, "datastore_search", resource_id=rid, fields="unknown"), 409, "Validation Error")
+    error_of(call_get(client, "datastore_search", resource_id="0193b2c4-7a1e-7cc2-9d1a-3f5b7e2a1c00"),
+             404, "Not Found Error")
+
+
+def test_datastore_info(client, toilets):
+    info = result_of(call_get(client, "datastore_info", id=str(toilets.pk)))
+    assert info["meta"]["count"] == 3
+    fields = {f["id"]: f for f in info["fields"]}
+    assert fields["_id"]["type"] == "int"
+    assert fields["緯度"]["schema"]["role"] == "latitude"
+    assert fields["名称"]["info"]["label"] == "名称"
+
+
+def test_private_dataset_table_is_hidden(client, city, django_capture_on_commit_callbacks):
+    resource = upload(city, make_dataset(city, "hidden", private=True), capture=django_capture_on_commit_callbacks)
+    assert DatastoreTable.objects.get(resource=resource).status == "done"
+    error_of(call_get(client, "datastore_search", resource_id=str(resource.pk)), 404, "Not Found Error")
+
+
+def test_failed_upload_keeps_previous_version(client, toilets, city, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog.update_resource(city, toilets, {"name": "トイレ"},
+                                files={"file": SimpleUploadedFile("toilets.csv", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)})
+    table = DatastoreTable.objects.get(resource=toilets)
+    assert table.status == "error"
+    assert table.error["code"] == "binary_file"
+    assert table.error["message"]["ja"] and table.error["message"]["en"]
+    assert table.version == 1
+    result = result_of(call_get(client, "datastore_search", resource_id=str(toilets.pk)))
+    assert result["total"] == 3
