@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("hiraku.accounts.urls")),
     path("", include("hiraku.dcat.urls")),
+    path("", include("hiraku.datastore.urls")),
     path("staff/harvest/", include("hiraku.harvest.urls")),
     path("", include("hiraku.web.urls")),
 ]

@@ -23,8 +23,8 @@ from hiraku.catalog import services as catalog
 from hiraku.catalog.models import Resource, State
 from hiraku.core.jobs import job
 
+from . import dumps, store
 from . import search as table_search
-from . import store
 from .errors import IngestError, Problem
 from .ingest import ingest_file
 from .models import DatastoreTable
@@ -184,3 +184,15 @@ def fields(table: DatastoreTable, index: int = 0) -> list[dict]:
             entry["info"] = info
         out.append(entry)
     return out
+
+
+def dump_file(table: DatastoreTable, fmt: str, index: int = 0) -> Path:
+    """The table as a file in ``fmt`` (see dumps.FORMATS); raises dumps.DumpError."""
+    return dumps.dump_path(parquet_path(table, index), fmt, table.columns(index))
+
+
+def download_name(table: DatastoreTable, fmt: str, index: int = 0) -> str:
+    stem = Path(table.resource.file.name).stem if table.resource.file else str(table.resource_id)
+    if index:
+        stem += f"-{table.tables[index].get('name', index + 1)}"
+    return f"{stem}.{dumps.FORMATS[fmt].extension}"

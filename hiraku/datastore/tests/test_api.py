@@ -132,3 +132,43 @@ def test_failed_upload_keeps_previous_version(client, toilets, city, django_capt
     assert table.version == 1
     result = result_of(call_get(client, "datastore_search", resource_id=str(toilets.pk)))
     assert result["total"] == 3
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xlsx", "geojson", "parquet"])
+def test_dump_in_every_format(client, toilets, fmt):
+    response = client.get(f"/datastore/dump/{toilets.pk}", {"format": fmt})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    assert f"toilets.{fmt}" in response["Content-Disposition"]
+    if fmt == "csv":
+        text = body.decode("utf-8")
+        assert text.splitlines()[0].startswith("_id,ID,名称")
+        assert "髙松駅前トイレ" in text and "2020-04-01" in text
+    elif fmt == "json":
+        import json
+        data = json.loads(body)
+        assert data["fields"][2] == {"id": "名称"} and len(data["records"]) == 3
+    elif fmt == "geojson":
+        import json
+        data = json.loads(body)
+        assert data["features"][0]["geometry"]["coordinates"] == [134.0467, 34.3506]
+    elif fmt == "xlsx":
+        import io
+
+        from openpyxl import load_workbook
+        rows = list(load_workbook(io.BytesIO(body), read_only=True).active.values)
+        assert rows[1][2] == "髙松駅前トイレ"
+    else:
+        assert body[:4] in (b"PAR1",) or fmt == "tsv" and "\t名称\t" in body.decode()
+
+
+def test_dump_csv_with_bom_for_excel(client, toilets):
+    response = client.get(f"/datastore/dump/{toilets.pk}", {"format": "csv", "bom": "true"})
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf_id,")
+    assert int(response["Content-Length"]) == len(body)
+
+
+def test_dump_bad_input(client, toilets):
+    assert client.get(f"/datastore/dump/{toilets.pk}", {"format": "docx"}).status_code == 400
+    assert client.get("/datastore/dump/0193b2c4-7a1e-7cc2-9d1a-3f5b7e2a1c00").status_code == 404
