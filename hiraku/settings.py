@@ -188,6 +188,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 HIRAKU_MAP_TILE_URL = os.environ.get("HIRAKU_MAP_TILE_URL", "")
 HIRAKU_MAP_TILE_ATTRIBUTION = os.environ.get("HIRAKU_MAP_TILE_ATTRIBUTION", "")
 
+# --- Datastore ----------------------------------------------------------------
+# datastore_search_sql: per-statement time limit (seconds) and the most rows one call returns.
+HIRAKU_DATASTORE_SQL_TIMEOUT = float(os.environ.get("HIRAKU_DATASTORE_SQL_TIMEOUT", "10"))
+HIRAKU_DATASTORE_SQL_ROW_CAP = int(os.environ.get("HIRAKU_DATASTORE_SQL_ROW_CAP", "32000"))
+
 # --- Search -------------------------------------------------------------------
 # "auto" picks the backend matching the database vendor.
 HIRAKU_SEARCH_BACKEND = os.environ.get("HIRAKU_SEARCH_BACKEND", "auto")

@@ -6,6 +6,7 @@ three never disagree about what a dataset "is"."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 
 from .licenses import get_license
@@ -98,8 +99,16 @@ def resource_dict(resource: Resource, *, site_url: str | None = None) -> dict:
         "last_modified": iso(resource.last_modified),
         "metadata_modified": iso(resource.modified),
         "state": resource.state,
-        "datastore_active": False,
+        "datastore_active": _datastore_active(resource),
     }
+
+
+def _datastore_active(resource: Resource) -> bool:
+    # The datastore app adds the one-to-one `datastore`; querysets select it to avoid a query per resource.
+    try:
+        return resource.datastore.version is not None
+    except ObjectDoesNotExist:
+        return False
 
 
 def dataset_dict(dataset: Dataset, *, site_url: str | None = None) -> dict:

@@ -58,7 +58,7 @@ def form_errors(form) -> dict[str, list[str]]:
 
 def datasets_with_relations() -> QuerySet[Dataset]:
     return Dataset.objects.select_related("organization").prefetch_related(
-        "tags", "groups", Prefetch("resources", queryset=Resource.objects.order_by("position", "created"))
+        "tags", "groups", Prefetch("resources", queryset=Resource.objects.select_related("datastore").order_by("position", "created"))
     )
 
 
@@ -68,7 +68,7 @@ def get_dataset(id_or_name: str, user=None, *, for_edit: bool = False) -> Datase
     Invisible datasets are reported as not found so that private names do not leak."""
     qs = datasets_with_relations()
     dataset = qs.filter(name=id_or_name).first()
-    if dataset is None and _looks_like_uuid(id_or_name):
+    if dataset is None and looks_like_uuid(id_or_name):
         dataset = qs.filter(id=id_or_name).first()
     if dataset is None or not permissions.can_view_dataset(user, dataset):
         raise NotFound(id_or_name)
@@ -78,7 +78,7 @@ def get_dataset(id_or_name: str, user=None, *, for_edit: bool = False) -> Datase
 
 
 def get_resource(resource_id: str, user=None) -> Resource:
-    if not _looks_like_uuid(resource_id):
+    if not looks_like_uuid(resource_id):
         raise NotFound(resource_id)
     resource = Resource.objects.select_related("dataset", "dataset__organization").filter(id=resource_id).first()
     if resource is None or resource.state != State.ACTIVE or not permissions.can_view_dataset(user, resource.dataset):
@@ -89,7 +89,7 @@ def get_resource(resource_id: str, user=None) -> Resource:
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 
 
-def _looks_like_uuid(value: str) -> bool:
+def looks_like_uuid(value: str) -> bool:
     return bool(_UUID.match(value or ""))
 
 
@@ -242,10 +242,12 @@ def _fill_file_metadata(resource: Resource) -> None:
     resource.last_modified = timezone.now()
 
 
-def add_resource(actor, dataset: Dataset, data: dict, files: dict | None = None) -> Resource:
+def add_resource(actor, dataset: Dataset, data: dict, files: dict | None = None, *,
+                 resource_id: uuid.UUID | None = None) -> Resource:
     if not permissions.can_edit_dataset(actor, dataset):
         raise PermissionDenied
-    form = ResourceForm(data=data, files=files or {}, instance=Resource(dataset=dataset))
+    instance = Resource(dataset=dataset) if resource_id is None else Resource(dataset=dataset, id=resource_id)
+    form = ResourceForm(data=data, files=files or {}, instance=instance)
     if not form.is_valid():
         raise CatalogValidationError(form_errors(form))
     before = _snapshot(dataset)

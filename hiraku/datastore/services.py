@@ -16,15 +16,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from hiraku.catalog import permissions
 from hiraku.catalog import services as catalog
 from hiraku.catalog.models import Resource, State
 from hiraku.core.jobs import job
+from hiraku.search.service import index_dataset
 
-from . import dumps, store
+from . import dumps, push, store
 from . import search as table_search
+from . import sql as sql_engine
 from .errors import IngestError, Problem
 from .ingest import ingest_file
 from .models import DatastoreTable
@@ -89,6 +94,8 @@ def ingest_resource(resource_id: str) -> None:
     )
     if result.encoding_label and not resource.encoding:
         Resource.objects.filter(pk=resource.pk).update(encoding=result.encoding_label)
+    # The stored package dict carries datastore_active.
+    index_dataset(resource.dataset_id)
 
 
 def _finish_with_error(table_pk, problem: Problem) -> None:
@@ -196,3 +203,107 @@ def download_name(table: DatastoreTable, fmt: str, index: int = 0) -> str:
     if index:
         stem += f"-{table.tables[index].get('name', index + 1)}"
     return f"{stem}.{dumps.FORMATS[fmt].extension}"
+
+
+# --- tables pushed through the API -------------------------------------------
+
+def _editable_table(actor, resource_id: str, *, force: bool, create: bool = False):
+    resource = catalog.get_resource(str(resource_id), actor)
+    if not permissions.can_edit_dataset(actor, resource.dataset):
+        raise PermissionDenied
+    table = DatastoreTable.objects.select_for_update().filter(resource=resource).first()
+    if table is None and not create:
+        raise catalog.NotFound(str(resource_id))
+    if table is not None and table.origin == DatastoreTable.Origin.UPLOAD and not force:
+        raise push.PushError("force", _("This table is built from the uploaded file and is read-only; "
+                                        "pass force=true to change it anyway."))
+    return resource, table
+
+
+def _publish_pushed(resource: Resource, table: DatastoreTable | None, fields, rows, primary_key) -> DatastoreTable:
+    directory = store.resource_dir(data_dir(), str(resource.pk))
+    version = push.write_version(directory, fields, rows, primary_key)
+    sidecar = store.read_sidecar(data_dir(), str(resource.pk), version)
+    values = {"version": version, "row_count": len(rows), "schema": sidecar, "status": DatastoreTable.Status.DONE,
+              "error": None, "primary_key": primary_key, "finished_at": timezone.now(), "phase": ""}
+    if table is None:
+        table = DatastoreTable.objects.create(resource=resource, origin=DatastoreTable.Origin.API, **values)
+    else:
+        DatastoreTable.objects.filter(pk=table.pk).update(**values)
+        table.refresh_from_db()
+    transaction.on_commit(lambda: index_dataset(resource.dataset_id))
+    table.resource = resource
+    return table
+
+
+def push_create(actor, resource_id: str, raw_fields, records, primary_key: list[str], *,
+                force: bool = False) -> DatastoreTable:
+    """datastore_create: define (or extend) the table's columns and add rows."""
+    with transaction.atomic():
+        resource, table = _editable_table(actor, resource_id, force=force, create=True)
+        existing_fields = push.fields_from_sidecar(table.schema) if table and table.is_queryable else []
+        fields = _combined_fields(existing_fields, push.parse_fields(raw_fields or []))
+        if not fields:
+            raise push.PushError("fields", _("Give at least one column"))
+        for key in primary_key:
+            if key not in {f.id for f in fields}:
+                raise push.PushError("primary_key", _("No such column: %(column)s") % {"column": key})
+        existing = push.read_rows(_directory(resource), table.version if table else None)
+        rows = push.merge(existing, push.check_records(records or [], fields), primary_key, "insert")
+        return _publish_pushed(resource, table, fields, rows, primary_key or (table.primary_key if table else []))
+
+
+def _combined_fields(existing: list, new: list) -> list:
+    by_id = {f.id: f for f in existing}
+    for field in new:
+        if field.id in by_id and by_id[field.id].type != field.type:
+            raise push.PushError("fields", _("Column %(name)s already exists with the type %(type)s")
+                                 % {"name": field.id, "type": by_id[field.id].type})
+        by_id.setdefault(field.id, field)
+    return list(by_id.values())
+
+
+def push_upsert(actor, resource_id: str, records, method: str, *, force: bool = False) -> DatastoreTable:
+    """datastore_upsert: insert, update or upsert rows by the table's primary key."""
+    if method not in ("upsert", "insert", "update"):
+        raise push.PushError("method", _("Must be upsert, insert or update"))
+    with transaction.atomic():
+        resource, table = _editable_table(actor, resource_id, force=force)
+        fields = push.fields_from_sidecar(table.schema)
+        existing = push.read_rows(_directory(resource), table.version)
+        rows = push.merge(existing, push.check_records(records or [], fields), table.primary_key, method)
+        return _publish_pushed(resource, table, fields, rows, table.primary_key)
+
+
+def push_delete(actor, resource_id: str, filters: dict | None, *, force: bool = False) -> DatastoreTable | None:
+    """datastore_delete: remove matching rows, or the whole table when no filters are given."""
+    with transaction.atomic():
+        resource, table = _editable_table(actor, resource_id, force=force)
+        if not filters:
+            table.delete()
+            transaction.on_commit(lambda: index_dataset(resource.dataset_id))
+            return None
+        fields = push.fields_from_sidecar(table.schema)
+        rows = push.delete_rows(push.read_rows(_directory(resource), table.version), filters, fields)
+        return _publish_pushed(resource, table, fields, rows, table.primary_key)
+
+
+def _directory(resource: Resource) -> Path:
+    return store.resource_dir(data_dir(), str(resource.pk))
+
+
+# --- SQL ----------------------------------------------------------------------
+
+def public_table_path(name: str) -> Path | None:
+    """The Parquet file behind a table name in datastore_search_sql: published, public resources only."""
+    if not catalog.looks_like_uuid(name):
+        return None
+    table = (DatastoreTable.objects.select_related("resource__dataset")
+             .filter(resource_id=name, version__isnull=False, resource__state=State.ACTIVE,
+                     resource__dataset__state=State.ACTIVE, resource__dataset__private=False).first())
+    return parquet_path(table) if table else None
+
+
+def search_sql(sql: str) -> sql_engine.SQLResult:
+    return sql_engine.execute_sql(sql, public_table_path, row_cap=settings.HIRAKU_DATASTORE_SQL_ROW_CAP,
+                                  timeout=settings.HIRAKU_DATASTORE_SQL_TIMEOUT)

@@ -117,7 +117,8 @@ def _documents(datasets: list[Dataset]) -> list[IndexedDocument]:
     by_id = {dataset.pk: dataset for dataset in datasets}
     resources: dict = defaultdict(list)
     # The order of `datasets_with_relations`: position, then creation.
-    for resource in Resource.objects.filter(dataset_id__in=ids).order_by("position", "created"):
+    for resource in (Resource.objects.filter(dataset_id__in=ids).select_related("datastore")
+                     .order_by("position", "created")):
         resource.dataset = by_id[resource.dataset_id]
         resources[resource.dataset_id].append(resource)
     documents = []

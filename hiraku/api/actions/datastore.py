@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import uuid
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from hiraku.catalog import services as catalog
+from hiraku.datastore import push, services
 from hiraku.datastore import search as table_search
-from hiraku.datastore import services
+from hiraku.datastore import sql as sql_engine
 
 from .. import registry
 from ..errors import ValidationError
@@ -152,3 +157,120 @@ def datastore_info(context, data):
         },
         "fields": services.fields(table),
     }
+
+
+def _push_errors(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except push.PushError as error:
+        raise ValidationError(error.errors) from error
+
+
+def _primary_key(params: Params) -> list[str]:
+    value = params.data.get("primary_key")
+    if isinstance(value, str) and not value.lstrip().startswith("["):
+        return [name.strip() for name in value.split(",") if name.strip()]
+    return params.string_list("primary_key")
+
+
+def _new_resource(context, spec: dict) -> str:
+    """datastore_create's ``resource``: a new resource in ``package_id`` whose URL is its own dump."""
+    dataset = catalog.get_dataset(str(spec.get("package_id") or ""), context.user, for_edit=True)
+    resource_id = uuid.uuid4()
+    url = spec.get("url") or f"{settings.SITE_URL}/datastore/dump/{resource_id}"
+    values = {"name": spec.get("name") or "", "description": spec.get("description") or "",
+              "format": spec.get("format") or "CSV", "url": url}
+    return str(catalog.add_resource(context.user, dataset, values, resource_id=resource_id).pk)
+
+
+def _table_summary(table, fields: bool = True) -> dict:
+    summary = {"resource_id": str(table.resource_id), "primary_key": table.primary_key, "method": None}
+    if fields:
+        summary["fields"] = [{"id": c["id"], "type": push.ckan_type(c["type"])} for c in table.columns()]
+    return summary
+
+
+@registry.action(side_effect_free=False)
+def datastore_create(context, data):
+    """Create a table for a resource (or add columns and rows to it).
+
+    :param resource_id: an existing resource; or ``resource``: a new resource's fields with ``package_id``
+    :param fields: list of ``{"id", "type"}`` (text, int, numeric, bool, date, time, timestamp, json)
+    :param records: list of row objects to insert
+    :param primary_key: column name or list of names
+    :param force: change a table that was built from an uploaded file
+    """
+    params = Params(data)
+    resource_id = params.string("resource_id")
+    spec = _json_param(params, "resource", dict)
+    fields = _json_param(params, "fields", list) or []
+    records = _json_param(params, "records", list) or []
+    primary_key = _primary_key(params)
+    force = params.boolean("force", False)
+    if not resource_id and spec is None:
+        params.add_error("resource_id", _("Missing value"))
+    params.raise_if_invalid()
+    # A new resource only stays if its table could be made.
+    with transaction.atomic():
+        if not resource_id:
+            resource_id = _new_resource(context, spec)
+        table = _push_errors(services.push_create, context.user, resource_id, fields, records, primary_key,
+                             force=force)
+    return {**_table_summary(table), "records": records}
+
+
+@registry.action(side_effect_free=False)
+def datastore_upsert(context, data):
+    """Insert, update or upsert rows of a table by its primary key.
+
+    :param resource_id: the resource
+    :param records: list of row objects
+    :param method: ``upsert`` (default), ``insert`` or ``update``
+    :param force: change a table that was built from an uploaded file
+    """
+    params = Params(data)
+    resource_id = params.string("resource_id", required=True)
+    records = _json_param(params, "records", list) or []
+    method = params.string("method", "upsert")
+    force = params.boolean("force", False)
+    params.raise_if_invalid()
+    table = _push_errors(services.push_upsert, context.user, resource_id, records, method, force=force)
+    return {**_table_summary(table, fields=False), "method": method, "records": records}
+
+
+@registry.action(side_effect_free=False)
+def datastore_delete(context, data):
+    """Delete the rows matching ``filters``, or the whole table when no filters are given.
+
+    :param resource_id: the resource (alias: ``id``)
+    :param filters: JSON object, column → value or list of values
+    :param force: change a table that was built from an uploaded file
+    """
+    params = Params(data)
+    resource_id = params.string("resource_id") or params.string("id")
+    if not resource_id:
+        params.add_error("resource_id", _("Missing value"))
+    filters = _json_param(params, "filters", dict) or {}
+    force = params.boolean("force", False)
+    params.raise_if_invalid()
+    _push_errors(services.push_delete, context.user, resource_id, filters, force=force)
+    return {"resource_id": resource_id, "filters": filters}
+
+
+@registry.action()
+def datastore_search_sql(context, data):
+    """Run one read-only SELECT over published, public tables (a resource id is a table name).
+
+    :param sql: e.g. ``SELECT "名称", count(*) FROM "<resource id>" GROUP BY 1``
+    """
+    params = Params(data)
+    sql = params.string("sql", required=True)
+    params.raise_if_invalid()
+    try:
+        result = services.search_sql(sql)
+    except sql_engine.SQLRejected as error:
+        raise ValidationError({"query": [str(error.message)]}) from error
+    response = {"sql": result.sql, "records": result.records, "fields": result.fields}
+    if result.truncated:
+        response["records_truncated"] = True
+    return response

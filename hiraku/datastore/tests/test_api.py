@@ -172,3 +172,19 @@ def test_dump_csv_with_bom_for_excel(client, toilets):
 def test_dump_bad_input(client, toilets):
     assert client.get(f"/datastore/dump/{toilets.pk}", {"format": "docx"}).status_code == 400
     assert client.get("/datastore/dump/0193b2c4-7a1e-7cc2-9d1a-3f5b7e2a1c00").status_code == 404
+
+
+def test_datastore_search_sql(client, toilets, city, django_capture_on_commit_callbacks):
+    rid = str(toilets.pk)
+    result = result_of(call_get(client, "datastore_search_sql",
+                                sql=f'SELECT "多目的トイレ", count(*) AS n, sum("男性トイレ総数") AS total '
+                                    f'FROM "{rid}" GROUP BY 1 ORDER BY 1'))
+    assert result["records"] == [{"多目的トイレ": False, "n": 1, "total": 1204},
+                                 {"多目的トイレ": True, "n": 2, "total": 5}]
+    assert [f["id"] for f in result["fields"]] == ["多目的トイレ", "n", "total"]
+    error = error_of(call_get(client, "datastore_search_sql", sql="SELECT * FROM read_csv('/etc/passwd')"),
+                     409, "Validation Error")
+    assert "query" in error and "/etc/passwd" not in str(error)
+    hidden = upload(city, make_dataset(city, "hidden", private=True), capture=django_capture_on_commit_callbacks)
+    error_of(call_get(client, "datastore_search_sql", sql=f'SELECT * FROM "{hidden.pk}"'), 409, "Validation Error")
+    error_of(call_post(client, "datastore_search_sql", sql=f'DELETE FROM "{rid}"'), 409, "Validation Error")
