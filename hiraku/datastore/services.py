@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from hiraku.catalog.models import Resource, State
 from hiraku.core.jobs import job
 from hiraku.search.service import index_dataset
 
-from . import dumps, push, store
+from . import dumps, push, store, versions
 from . import search as table_search
 from . import sql as sql_engine
 from .errors import IngestError, Problem
@@ -86,6 +87,7 @@ def ingest_resource(resource_id: str) -> None:
         _finish_with_error(table.pk, Problem("internal_error"))
         return
     sidecar = store.read_sidecar(data_dir(), str(resource.pk), result.version)
+    _record_changes(resource, result.version, table.primary_key)
     DatastoreTable.objects.filter(pk=table.pk).update(
         status=DatastoreTable.Status.DONE, version=result.version, row_count=result.table.row_count,
         schema=sidecar, error=None, source_hash=f"sha256:{result.sha256}", finished_at=timezone.now(),
@@ -96,6 +98,21 @@ def ingest_resource(resource_id: str) -> None:
         Resource.objects.filter(pk=resource.pk).update(encoding=result.encoding_label)
     # The stored package dict carries datastore_active.
     index_dataset(resource.dataset_id)
+
+
+def _record_changes(resource: Resource, version: int, primary_key: list[str]) -> None:
+    try:
+        versions.record_changes(_directory(resource), version, primary_key)
+    except Exception:  # a missing summary must not fail the new version
+        logger.exception("change summary of %s v%s failed", resource.pk, version)
+
+
+def version_history(table: DatastoreTable) -> list[dict]:
+    """Published versions, newest first: row count, publication time, change summary."""
+    entries = versions.history(_directory(table.resource))
+    for entry in entries:
+        entry["published"] = datetime.fromtimestamp(entry["published"], tz=UTC).isoformat()
+    return entries
 
 
 def _finish_with_error(table_pk, problem: Problem) -> None:
@@ -223,6 +240,7 @@ def _editable_table(actor, resource_id: str, *, force: bool, create: bool = Fals
 def _publish_pushed(resource: Resource, table: DatastoreTable | None, fields, rows, primary_key) -> DatastoreTable:
     directory = store.resource_dir(data_dir(), str(resource.pk))
     version = push.write_version(directory, fields, rows, primary_key)
+    _record_changes(resource, version, primary_key)
     sidecar = store.read_sidecar(data_dir(), str(resource.pk), version)
     values = {"version": version, "row_count": len(rows), "schema": sidecar, "status": DatastoreTable.Status.DONE,
               "error": None, "primary_key": primary_key, "finished_at": timezone.now(), "phase": ""}

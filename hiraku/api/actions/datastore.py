@@ -154,6 +154,7 @@ def datastore_info(context, data):
             "tables": [{"name": t.get("name"), "sheet": t.get("sheet"), "count": t.get("row_count")}
                        for t in table.tables],
             "encoding": table.schema.get("encoding_label"),
+            "versions": services.version_history(table),
         },
         "fields": services.fields(table),
     }

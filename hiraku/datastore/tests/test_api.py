@@ -188,3 +188,18 @@ def test_datastore_search_sql(client, toilets, city, django_capture_on_commit_ca
     hidden = upload(city, make_dataset(city, "hidden", private=True), capture=django_capture_on_commit_callbacks)
     error_of(call_get(client, "datastore_search_sql", sql=f'SELECT * FROM "{hidden.pk}"'), 409, "Validation Error")
     error_of(call_post(client, "datastore_search_sql", sql=f'DELETE FROM "{rid}"'), 409, "Validation Error")
+
+
+def test_new_version_records_row_changes(client, toilets, city, django_capture_on_commit_callbacks):
+    changed = TOILETS_CSV.decode("cp932").replace("中央公園トイレ", "中央公園東トイレ").replace(
+        "3,栗林公園北門トイレ,高松市栗林町1丁目,34.3297,134.0441,2,H31.4.30,有\r\n", "")
+    changed += "4,屋島トイレ,高松市屋島東町,34.3582,134.1009,1,R5.4.1,無\r\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog.update_resource(city, toilets, {"name": "トイレ"},
+                                files={"file": SimpleUploadedFile("toilets.csv", changed.encode("cp932"))})
+    info = result_of(call_get(client, "datastore_info", id=str(toilets.pk)))
+    newest, first = info["meta"]["versions"]
+    assert (newest["version"], first["version"]) == (2, 1)
+    assert newest["changes"] == {"from_version": 1, "key": ["ID"], "added": 1, "removed": 1, "changed": 1,
+                                 "unchanged": 1, "columns_added": [], "columns_removed": []}
+    assert first["changes"] is None
