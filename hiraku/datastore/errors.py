@@ -23,6 +23,7 @@ MESSAGES: dict[str, Any] = {
     "unknown_encoding": _("The character encoding of the file could not be determined."),
     "decode_error": _("The file could not be read as %(encoding)s near byte %(offset)s."),
     "malformed_csv": _("The CSV is malformed: %(detail)s."),
+    "malformed_json": _("The JSON is malformed: %(detail)s."),
     "too_many_columns": _("The table has %(count)s columns; at most %(limit)s are supported."),
     "ragged_rows": _("%(count)s rows have more values than the header has columns (expected %(expected)s)."),
     "short_rows": _("%(count)s rows have fewer values than the header; the missing values are left empty."),
