@@ -27,6 +27,7 @@ MESSAGES: dict[str, Any] = {
     "too_many_columns": _("The table has %(count)s columns; at most %(limit)s are supported."),
     "ragged_rows": _("%(count)s rows have more values than the header has columns (expected %(expected)s)."),
     "short_rows": _("%(count)s rows have fewer values than the header; the missing values are left empty."),
+    "zip_bomb": _("The Excel file would expand to %(size)s MB (%(ratio)s times its size), which looks like a zip bomb; it was not opened."),
     "corrupt_xlsx": _("The Excel file is damaged or is not a valid .xlsx file."),
     "encrypted_xlsx": _("The Excel file is password-protected. Remove the password and upload it again."),
     "unsupported_format": _("The format %(format)s is not supported yet. Save the file as .xlsx or .csv."),

@@ -24,6 +24,10 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 _MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 MAX_MERGED_CELLS = 200_000
+# Real workbooks expand 5–20×; a spreadsheet of repeated cells may reach ~100×.
+MAX_EXPANDED_BYTES = 4 << 30
+MAX_EXPANSION_RATIO = 250
+BOMB_MIN_BYTES = 64 << 20
 
 
 @dataclass
@@ -81,6 +85,20 @@ def _check_container(path: Path) -> None:
         raise IngestError("empty_file")
     if not zipfile.is_zipfile(path):
         raise IngestError("corrupt_xlsx")
+    _check_expansion(path)
+
+
+def _check_expansion(path: Path) -> None:
+    """Refuse zip bombs before anything is decompressed: the sizes in the zip directory are checked."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError("corrupt_xlsx") from exc
+    total = sum(entry.file_size for entry in entries)
+    packed = sum(entry.compress_size for entry in entries) or 1
+    if total > MAX_EXPANDED_BYTES or (total > BOMB_MIN_BYTES and total / packed > MAX_EXPANSION_RATIO):
+        raise IngestError("zip_bomb", size=total // (1 << 20), ratio=int(total / packed))
 
 
 def _merged_ranges(workbook, worksheet) -> list[tuple[int, int, int, int]]:

@@ -340,3 +340,20 @@ def test_query_connection_is_locked_down(tmp_path, data_dir):
             con.execute("SET enable_external_access=true")
         with pytest.raises(duckdb.Error):
             con.execute(f"SELECT * FROM read_parquet('{tmp_path}/../*.parquet')").fetchall()
+
+
+def test_zip_bomb_is_refused_before_decompressing(tmp_path, data_dir):
+    import zipfile
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            block = b"0" * (1 << 20)
+            for _ in range(200):
+                member.write(block)
+    assert bomb.stat().st_size < 2 << 20
+    with pytest.raises(IngestError) as caught:
+        ingest_file(bomb, "bomb", data_dir)
+    assert caught.value.code == "zip_bomb"
+    assert "zip bomb" in caught.value.problem.message("en")
