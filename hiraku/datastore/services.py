@@ -325,3 +325,19 @@ def public_table_path(name: str) -> Path | None:
 def search_sql(sql: str) -> sql_engine.SQLResult:
     return sql_engine.execute_sql(sql, public_table_path, row_cap=settings.HIRAKU_DATASTORE_SQL_ROW_CAP,
                                   timeout=settings.HIRAKU_DATASTORE_SQL_TIMEOUT)
+
+
+def job_status(resource_id: str, user=None) -> dict:
+    """Where the resource's ingestion stands (CKAN's xloader_status, in Hiraku's words)."""
+    resource = catalog.get_resource(str(resource_id), user)
+    table = DatastoreTable.objects.filter(resource=resource).first()
+    if table is None:
+        return {"resource_id": str(resource.pk), "status": None, "tabular": is_tabular(resource)}
+    warnings = [w for t in table.tables for w in t.get("warnings", [])]
+    return {
+        "resource_id": str(resource.pk), "status": table.status, "tabular": True,
+        "phase": table.phase or None, "progress": {"done": table.progress_done, "total": table.progress_total},
+        "version": table.version, "row_count": table.row_count, "error": table.error, "warnings": warnings,
+        "queued": table.queued_at.isoformat(), "started": table.started_at and table.started_at.isoformat(),
+        "finished": table.finished_at and table.finished_at.isoformat(), "seconds": table.seconds,
+    }

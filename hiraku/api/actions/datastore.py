@@ -275,3 +275,17 @@ def datastore_search_sql(context, data):
     if result.truncated:
         response["records_truncated"] = True
     return response
+
+
+@registry.action()
+def datastore_status(context, data):
+    """The state of a resource's ingestion job: status, phase, progress, error and warnings.
+
+    :param resource_id: the resource (alias: ``id``)
+    """
+    params = Params(data)
+    resource_id = params.string("resource_id") or params.string("id")
+    if not resource_id:
+        params.add_error("resource_id", _("Missing value"))
+    params.raise_if_invalid()
+    return services.job_status(resource_id, context.user)

@@ -132,6 +132,9 @@ def test_failed_upload_keeps_previous_version(client, toilets, city, django_capt
     assert table.version == 1
     result = result_of(call_get(client, "datastore_search", resource_id=str(toilets.pk)))
     assert result["total"] == 3
+    status = result_of(call_get(client, "datastore_status", resource_id=str(toilets.pk)))
+    assert status["status"] == "error" and status["version"] == 1
+    assert status["error"]["location"]["en"] is not None and status["error"]["code"] == "binary_file"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xlsx", "geojson", "parquet"])
