@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import preview
 
 app_name = "web"
 
@@ -20,6 +21,11 @@ urlpatterns = [
     path(f"{resource}/edit", views.resource_edit, name="resource_edit"),
     path(f"{resource}/delete", views.resource_delete, name="resource_delete"),
     path(f"{resource}/download/<str:filename>", views.resource_download, name="resource_download"),
+    path(f"{resource}/status.json", preview.resource_status, name="resource_status"),
+    path(f"{resource}/profile.json", preview.resource_profile, name="resource_profile"),
+    path(f"{resource}/chart.json", preview.resource_chart, name="resource_chart"),
+    path(f"{resource}/map.geojson", preview.resource_map, name="resource_map"),
+    path(f"{resource}/dictionary", preview.resource_dictionary, name="resource_dictionary"),
     path("organization/", views.organization_list, name="organization_list"),
     path("organization/<str:organization>", views.organization_detail, name="organization_detail"),
     path("group/", views.group_list, name="group_list"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from hiraku.catalog import permissions, services
@@ -17,6 +17,7 @@ from hiraku.search.service import SearchQuery, search
 
 from ..listing import build_listing
 from ..presenters import attribution_text, display_title, history_entries, license_title
+from .preview import datastore_page
 
 HOME_LIST_LENGTH = 5
 
@@ -96,13 +97,17 @@ def resource_or_404(dataset_name: str, resource_id, user):
 @require_safe
 def resource_detail(request, dataset, resource_id):
     resource = resource_or_404(dataset, resource_id, request.user)
+    datastore = datastore_page(request, resource)
+    if datastore is not None and datastore.redirect_to:
+        return redirect(datastore.redirect_to)
     context = {
         "resource": resource,
         "dataset": resource.dataset,
         "attribution": attribution_text(resource.dataset),
         "can_edit": request.user.is_authenticated and permissions.can_edit_dataset(request.user, resource.dataset),
+        "datastore": datastore,
     }
-    return render(request, "web/resource_detail.html", context)
+    return render(request, "web/resource_detail.html", context, status=datastore.status_code if datastore else 200)
 
 
 def _public_dataset_count():
