@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "hiraku.web",
     "hiraku.demo",
     "hiraku.datastore",
+    "hiraku.quality",
     "hiraku.harvest",
 ]
 

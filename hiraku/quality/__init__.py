@@ -1,0 +1,1 @@
+"""Data quality: Japan's 自治体標準オープンデータセット schemas, machine-readability checks and fixes."""
