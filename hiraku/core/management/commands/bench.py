@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 BENCHMARKS = {
     "search": "hiraku.search.bench",
     "harvest": "hiraku.harvest.bench",
+    "datastore": "hiraku.datastore.bench_query",
 }
 
 

@@ -1,0 +1,456 @@
+"""Datastore query benchmark: datastore_search and datastore_search_sql over HTTP on a large table.
+
+`hiraku bench datastore --rows N` builds a scratch site (temporary data
+directory, SQLite catalog), generates the ingestion benchmark's 20-column
+municipal CP932 CSV with N rows, uploads it as a resource through the catalog
+services (the datastore job ingests it, exactly as an upload in production),
+serves the site with `hiraku serve` on loopback and times three request
+kinds: an equality filter with a sort and limit=100, `q` full text with
+Japanese words, and a GROUP BY through datastore_search_sql. For comparison
+it loads the same rows into a scratch PostgreSQL database the way CKAN's
+datastore keeps a table (typed columns, a B-tree index on every text column,
+a `_full_text` tsvector with a GIN index) and times the equivalent SQL
+statements directly. Nothing touches the deployment's own data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from hiraku.search.bench import Figures, _free_port, fire, time_each
+
+from .bench import generate_csv
+
+# Targets for a 1,000,000-row table (p50, in milliseconds).
+TARGETS = {"filter": 20.0, "q": 100.0, "sql": 200.0}
+LABELS = {
+    "filter": "datastore_search filter + sort + limit 100",
+    "q": "datastore_search q full text",
+    "sql": "GROUP BY via datastore_search_sql",
+}
+
+# Values present in the generated CSV (hiraku/datastore/bench.py).
+FILTER_COLUMN = "備考"
+FILTER_VALUES = ("①第２・第４月曜日休館", "㈱髙松サービスが管理", "9時～17時", "年末年始（12月29日～1月3日）休み",
+                 "駐輪場あり", "―")
+SORT = '"利用者数" desc'
+Q_TERMS = ("公園", "図書館", "保育所", "集会所", "避難所", "公衆便所", "番町", "錦町", "髙松町", "瓦町", "扇町",
+           "松島町", "屋島西町", "香西本町", "仏生山町", "庵治町", "駐輪場", "休館", "年末年始", "サービス",
+           "トショカン", "ヒナンジョ", "公園 駐輪場", "図書館 錦町", "保育所 休館")
+_WARD = "regexp_replace(\"所在地\", '^香川県高松市(.+?)[０-９].*$', '\\1')"
+_KIND = "regexp_replace(\"名称カナ\", '[0-9]+$', '')"
+GROUP_BY = (
+    f'SELECT {_WARD} AS "地区", count(*) AS "件数", sum("利用者数") AS "利用者数計" FROM {{table}}'
+    ' WHERE "開設日" >= DATE \'{year}-01-01\' GROUP BY 1 ORDER BY 1',
+    f'SELECT {_KIND} AS "種別", count(*) AS "件数", sum("定員") AS "定員計", avg("面積") AS "平均面積"'
+    ' FROM {table} WHERE "開設日" >= DATE \'{year}-01-01\' GROUP BY 1 ORDER BY 2 DESC',
+    'SELECT "駐車場", "開始時間", count(*) AS "件数", sum("利用者数") AS "利用者数計" FROM {table}'
+    ' WHERE "開設日" >= DATE \'{year}-01-01\' GROUP BY 1, 2 ORDER BY 1, 2',
+    'SELECT "備考", count(*) AS "件数", sum("収支") AS "収支計" FROM {table}'
+    ' WHERE "開設日" >= DATE \'{year}-01-01\' GROUP BY 1 ORDER BY 1',
+)
+
+PG_TABLE = "facilities"
+# DuckDB type (prefix) → the column type CKAN's datastore would create.
+_PG_TYPES = (("BIGINT", "bigint"), ("INTEGER", "integer"), ("DECIMAL", "numeric"), ("DOUBLE", "float8"),
+             ("BOOLEAN", "boolean"), ("DATE", "date"), ("TIMESTAMP", "timestamp"), ("TIME", "time"),
+             ("VARCHAR", "text"))
+
+
+# --- Request mixes -----------------------------------------------------------------------
+
+def request_mixes(resource_id: str, count: int, seed: int) -> dict[str, list[dict]]:
+    """Per kind, ``count`` parameter sets; the values vary across requests and are the same for a seed."""
+    rng = random.Random(seed)
+    table = f'"{resource_id}"'
+    return {
+        "filter": [{"resource_id": resource_id, "filters": json.dumps({FILTER_COLUMN: rng.choice(FILTER_VALUES)},
+                                                                      ensure_ascii=False),
+                    "sort": SORT, "limit": "100"} for _ in range(count)],
+        "q": [{"resource_id": resource_id, "q": rng.choice(Q_TERMS), "limit": "100"} for _ in range(count)],
+        "sql": [{"sql": GROUP_BY[i % len(GROUP_BY)].format(table=table, year=rng.randrange(1970, 2020))}
+                for i in range(count)],
+    }
+
+
+def api_path(kind: str, params: dict) -> str:
+    action = "datastore_search_sql" if kind == "sql" else "datastore_search"
+    return f"/api/3/action/{action}?" + urlencode(params)
+
+
+# --- Scratch site (runs in a child process whose settings point at the scratch directory) -----
+
+def setup_resource(rows: int, workdir: Path, seed: int) -> dict:
+    """Generate the CSV, upload it as a resource of a new dataset and let the datastore job ingest it."""
+    from django.contrib.auth import get_user_model
+    from django.core.files import File
+
+    from hiraku.catalog import services as catalog
+    from hiraku.catalog.models import Organization
+
+    from .models import DatastoreTable
+
+    source = workdir / "facilities.csv"
+    started = time.perf_counter()
+    size = generate_csv(source, rows, seed=seed)
+    generated = time.perf_counter()
+    admin = get_user_model().objects.create_superuser("bench-admin", "bench@example.jp", os.urandom(16).hex())
+    Organization.objects.create(name="takamatsu-city", title="高松市", lgcode="372013")
+    dataset = catalog.create_dataset(admin, {
+        "name": "facilities", "title": "公共施設一覧", "organization": "takamatsu-city", "notes": "", "tags": "",
+        "groups": [], "license_id": "cc-by-4.0", "standard_type": "", "update_frequency": "IRREG",
+        "state": "active", "private": False,
+    })
+    with source.open("rb") as fh:
+        # The upload's on_commit hook runs the datastore job (immediate without Redis).
+        resource = catalog.add_resource(admin, dataset, {"name": "公共施設一覧"},
+                                        files={"file": File(fh, name="facilities.csv")})
+    uploaded = time.perf_counter()
+    source.unlink()
+    table = DatastoreTable.objects.get(resource=resource)
+    if table.status != DatastoreTable.Status.DONE:
+        raise RuntimeError(f"ingestion failed: {table.error}")
+    from .services import parquet_path
+
+    return {"resource_id": str(resource.pk), "parquet": str(parquet_path(table)), "bytes": size,
+            "row_count": table.row_count, "generate_seconds": generated - started,
+            "upload_seconds": uploaded - generated, "ingest_seconds": table.seconds}
+
+
+# --- HTTP ---------------------------------------------------------------------------------
+
+def _get_json(port: int, path: str) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request("GET", path, headers={"User-Agent": "hiraku-bench"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+    finally:
+        conn.close()
+
+
+def _wait_until_serving(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("hiraku serve exited before serving")
+        try:
+            _get_json(port, "/api/3/action/status_show")
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("hiraku serve did not start serving in time")
+
+
+# --- PostgreSQL as CKAN's datastore keeps a table -------------------------------------------
+
+def pg_type(duckdb_type: str) -> str:
+    upper = duckdb_type.upper()
+    for prefix, name in _PG_TYPES:
+        if upper.startswith(prefix):
+            return name
+    return "text"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def pg_schema(columns: list[tuple[str, str]]) -> tuple[str, list[str], list[str]]:
+    """(CREATE TABLE, index statements, text column names) for the table's (name, DuckDB type) columns."""
+    text_columns = [name for name, kind in columns if pg_type(kind) == "text"]
+    definitions = []
+    for name, kind in columns:
+        suffix = " PRIMARY KEY" if name == "_id" else ""
+        definitions.append(f"{_ident(name)} {pg_type(kind)}{suffix}")
+    document = " || ' ' || ".join(f"coalesce({_ident(name)}, '')" for name in text_columns) or "''"
+    definitions.append(f"_full_text tsvector GENERATED ALWAYS AS (to_tsvector('simple', {document})) STORED")
+    create = f"CREATE TABLE {PG_TABLE} ({', '.join(definitions)})"
+    indexes = [f"CREATE INDEX ON {PG_TABLE} ({_ident(name)})" for name in text_columns]
+    indexes.append(f"CREATE INDEX ON {PG_TABLE} USING gin (_full_text)")
+    return create, indexes, text_columns
+
+
+def load_postgres(dsn: str, parquet: str, scratch: Path) -> tuple[float, list[str], list[str]]:
+    """Copy the typed table into PostgreSQL; returns (seconds, all column names, text column names)."""
+    import duckdb
+    import psycopg
+
+    started = time.perf_counter()
+    dump = scratch / "postgres-load.csv"
+    with duckdb.connect(":memory:") as con:
+        literal = "'" + parquet.replace("'", "''") + "'"
+        columns = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet({literal}))"
+                              ).fetchall()
+        target = "'" + str(dump).replace("'", "''") + "'"
+        con.execute(f"COPY (SELECT * FROM read_parquet({literal})) TO {target} (FORMAT csv, HEADER false)")
+    create, indexes, text_columns = pg_schema(columns)
+    names = [name for name, _ in columns]
+    with psycopg.connect(dsn) as conn:
+        conn.execute(create)
+        with conn.cursor() as cur, cur.copy(
+                f"COPY {PG_TABLE} ({', '.join(_ident(n) for n in names)}) FROM STDIN (FORMAT csv)") as copy, \
+                dump.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                copy.write(block)
+        for statement in indexes:
+            conn.execute(statement)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"VACUUM ANALYZE {PG_TABLE}")
+    dump.unlink()
+    return time.perf_counter() - started, names, text_columns
+
+
+class PostgresQueries:
+    """The statements CKAN's datastore would run for each request, on one connection."""
+
+    def __init__(self, conn, names: list[str], text_columns: list[str]):
+        self.conn = conn
+        self.select = ", ".join(_ident(n) for n in names)
+        self.document = " || ' ' || ".join(f"coalesce({_ident(n)}, '')" for n in text_columns) or "''"
+
+    def _run(self, sql: str, args: list) -> list[tuple]:
+        with self.conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+
+    def filter(self, params: dict) -> int:
+        (column, value), = json.loads(params["filters"]).items()
+        where = f"WHERE {_ident(column)} = %s"
+        self._run(f"SELECT {self.select} FROM {PG_TABLE} {where} ORDER BY {SORT} LIMIT 100", [value])
+        return self._run(f"SELECT count(*) FROM {PG_TABLE} {where}", [value])[0][0]
+
+    def q_tsvector(self, params: dict) -> int:
+        """CKAN's full text: plainto_tsquery on _full_text, ranked (here with the 'simple' configuration)."""
+        query = "plainto_tsquery('simple', %s)"
+        self._run(f"SELECT {self.select}, ts_rank(_full_text, query, 32) AS rank FROM {PG_TABLE}, {query} query"
+                  " WHERE _full_text @@ query ORDER BY rank DESC LIMIT 100", [params["q"]])
+        return self._run(f"SELECT count(*) FROM {PG_TABLE} WHERE _full_text @@ {query}", [params["q"]])[0][0]
+
+    def q_ilike(self, params: dict) -> int:
+        """The same matches as Hiraku's q: every word is a substring of the text columns (ILIKE '%word%')."""
+        words = params["q"].split()
+        where = " AND ".join([f"({self.document}) ILIKE %s"] * len(words))
+        args = ["%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for w in words]
+        self._run(f"SELECT {self.select} FROM {PG_TABLE} WHERE {where} ORDER BY _id LIMIT 100", args)
+        return self._run(f"SELECT count(*) FROM {PG_TABLE} WHERE {where}", args)[0][0]
+
+    def sql(self, params: dict, resource_id: str) -> int:
+        return len(self._run(params["sql"].replace(f'"{resource_id}"', PG_TABLE), []))
+
+
+# --- Orchestration ------------------------------------------------------------------------
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the generated table")
+    parser.add_argument("--requests", type=int, default=300, help="requests to time for each request kind")
+    parser.add_argument("--concurrency", type=int, default=1, help="parallel HTTP clients")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="`hiraku serve` worker processes (default: its own default)")
+    parser.add_argument("--seed", type=int, default=37201)
+    parser.add_argument("--postgres-url", default=os.environ.get("HIRAKU_BENCH_POSTGRES_URL",
+                                                                 "postgres://postgres@127.0.0.1:5432/postgres"),
+                        help="server for the PostgreSQL comparison (a scratch database is created there)")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL comparison")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory and database")
+    parser.add_argument("--setup-in-current-database", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", help=argparse.SUPPRESS)
+
+
+def main(options: dict, stdout) -> dict | None:
+    if options["setup_in_current_database"]:
+        # Internal stage: runs in a child process whose settings point at the scratch directory.
+        stdout.write(json.dumps(setup_resource(options["rows"], Path(options["workdir"]), options["seed"])) + "\n")
+        return None
+    return BenchRun(options, stdout).run()
+
+
+class BenchRun:
+    def __init__(self, options: dict, stdout):
+        self.options = options
+        self.out = stdout
+        self.scratch = Path(tempfile.mkdtemp(prefix="hiraku-bench-datastore-"))
+        self.env = {key: value for key, value in os.environ.items()
+                    if key not in {"DATABASE_URL", "REDIS_URL", "HIRAKU_SEARCH_BACKEND", "HIRAKU_SITE_URL"}}
+        self.env.update(HIRAKU_DATA_DIR=str(self.scratch), HIRAKU_LOG_LEVEL="WARNING", HIRAKU_DEBUG="0",
+                        HIRAKU_MAX_UPLOAD_BYTES=str(1 << 40), DJANGO_SETTINGS_MODULE="hiraku.settings")
+        self.load_averages: list[tuple[str, float]] = []
+
+    def log(self, message: str = "") -> None:
+        self.out.write(message + "\n")
+        self.out.flush()
+
+    def note_load(self, moment: str) -> None:
+        self.load_averages.append((moment, os.getloadavg()[0]))
+
+    def hiraku(self, *args: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "hiraku.cli", *args], env=self.env, capture_output=True,
+                                text=True)
+        if result.returncode:
+            raise RuntimeError(f"hiraku {args[0]} failed:\n{result.stderr[-3000:]}")
+        return result.stdout
+
+    def run(self) -> dict:
+        rows, seed = self.options["rows"], self.options["seed"]
+        self.log(f"Scratch data directory: {self.scratch}")
+        self.note_load("start")
+        try:
+            started = time.perf_counter()
+            self.hiraku("migrate", "-v", "0")
+            self.log(f"Generating {rows:,} rows, uploading them as a resource and ingesting them…")
+            workdir = self.scratch / "work"
+            workdir.mkdir()
+            output = self.hiraku("bench", "datastore", "--setup-in-current-database", "--rows", str(rows),
+                                 "--seed", str(seed), "--workdir", str(workdir))
+            setup = json.loads(output.strip().splitlines()[-1])
+            setup["setup_seconds"] = time.perf_counter() - started
+            self.log(f"  setup {setup['setup_seconds']:.1f} s: CSV {setup['bytes'] / 1e6:.1f} MB generated in"
+                     f" {setup['generate_seconds']:.1f} s; upload + datastore job {setup['upload_seconds']:.1f} s"
+                     f" (ingestion {setup['ingest_seconds']:.1f} s) for {setup['row_count']:,} rows")
+            mixes = request_mixes(setup["resource_id"], self.options["requests"], seed)
+            http_figures, answers = self.measure_http(mixes)
+            postgres = None if self.options["no_postgres"] else self.measure_postgres(setup, mixes, answers)
+            figures = {"setup": setup, "http": http_figures, "postgres": postgres, "answers": answers,
+                       "load_averages": self.load_averages}
+            figures["targets"] = self.report(figures)
+            return figures
+        finally:
+            if not self.options["keep"]:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def measure_http(self, mixes: dict[str, list[dict]]) -> tuple[dict[str, Figures], dict]:
+        port = _free_port()
+        command = [sys.executable, "-m", "hiraku.cli", "serve", "--port", str(port)]
+        if self.options["workers"]:
+            command += ["--workers", str(self.options["workers"])]
+        errors = (self.scratch / "serve.log").open("wb")
+        server = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=errors)
+        try:
+            _wait_until_serving(port, server)
+            answers = self.check_answers(port, mixes)
+            figures = {}
+            for kind, params in mixes.items():
+                paths = [api_path(kind, p) for p in params]
+                fire(port, paths[:10], self.options["concurrency"])  # warm-up, not counted
+                self.log(f"Timing {len(paths):,} × {LABELS[kind]}, concurrency {self.options['concurrency']}…")
+                self.note_load(f"before {kind}")
+                figures[kind] = fire(port, paths, self.options["concurrency"])
+                self.note_load(f"after {kind}")
+            return figures, answers
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            errors.close()
+
+    def check_answers(self, port: int, mixes: dict[str, list[dict]]) -> dict:
+        """What the API answers for a few requests, to compare with PostgreSQL's answers."""
+        answers: dict = {"filter": {}, "q": {}, "sql": {}}
+        for kind in answers:
+            for params in mixes[kind][:5]:
+                status, body = _get_json(port, api_path(kind, params))
+                if status != 200 or not body.get("success"):
+                    raise RuntimeError(f"{kind} request failed ({status}): {json.dumps(body, ensure_ascii=False)[:500]}")
+                result = body["result"]
+                key = params.get("filters") or params.get("q") or params.get("sql")
+                answers[kind][key] = len(result["records"]) if kind == "sql" else result["total"]
+        return answers
+
+    def measure_postgres(self, setup: dict, mixes: dict[str, list[dict]], answers: dict) -> dict | None:
+        import psycopg
+
+        server_url = self.options["postgres_url"]
+        database = f"hiraku_bench_datastore_{os.getpid()}"
+        try:
+            with psycopg.connect(server_url, autocommit=True, connect_timeout=5) as admin:
+                admin.execute(f'CREATE DATABASE "{database}"')
+        except psycopg.Error as error:
+            self.log(f"PostgreSQL comparison skipped: the server is unreachable ({str(error).strip()})")
+            return None
+        dsn = server_url.rsplit("/", 1)[0] + "/" + database
+        try:
+            self.log(f"Loading the same rows into PostgreSQL database {database} (CKAN datastore layout)…")
+            load_seconds, names, text_columns = load_postgres(dsn, setup["parquet"], self.scratch)
+            self.log(f"  PostgreSQL load with indexes {load_seconds:.1f} s")
+            results: dict = {"load_seconds": load_seconds}
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                queries = PostgresQueries(conn, names, text_columns)
+                runs = {
+                    "filter": queries.filter,
+                    "q_tsvector": queries.q_tsvector,
+                    "q_ilike": queries.q_ilike,
+                    "sql": lambda params: queries.sql(params, setup["resource_id"]),
+                }
+                counts: dict = {}
+                for name, func in runs.items():
+                    kind = name.split("_")[0]
+                    for params in mixes[kind][:5]:  # warm-up, and the answers to compare
+                        key = params.get("filters") or params.get("q") or params.get("sql")
+                        counts.setdefault(name, {})[key] = func(params)
+                    self.log(f"Timing {len(mixes[kind]):,} × PostgreSQL {name} (SQL only, one connection)…")
+                    self.note_load(f"before PostgreSQL {name}")
+                    results[name] = time_each(func, mixes[kind])
+                    self.note_load(f"after PostgreSQL {name}")
+                results["counts"] = counts
+            return results
+        finally:
+            if not self.options["keep"]:
+                with psycopg.connect(server_url, autocommit=True) as admin:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+    # --- report -------------------------------------------------------------------------
+
+    def report(self, figures: dict) -> dict[str, bool]:
+        setup, http, postgres = figures["setup"], figures["http"], figures["postgres"]
+        header = f"{'measurement':<58}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}  target"
+        self.log()
+        self.log(f"Datastore queries on {setup['row_count']:,} rows ({setup['bytes'] / 1e6:.1f} MB CP932 CSV);"
+                 f" {self.options['requests']:,} requests per kind, concurrency {self.options['concurrency']};"
+                 f" setup {setup['setup_seconds']:.1f} s")
+        self.log("1-minute load average: " + ", ".join(f"{m} {v:.2f}" for m, v in self.load_averages))
+        self.log(header)
+        self.log("-" * len(header))
+        met = {}
+        pg_lines = {"filter": [("filter", "PostgreSQL = on B-tree-indexed text, ORDER BY, LIMIT 100 + count")],
+                    "q": [("q_tsvector", "PostgreSQL _full_text @@ plainto_tsquery('simple') + count"),
+                          ("q_ilike", "PostgreSQL ILIKE '%word%' on the text columns + count")],
+                    "sql": [("sql", "PostgreSQL, the same SQL")]}
+        for kind, label in LABELS.items():
+            result = http[kind]
+            met[kind] = result.errors == 0 and result.percentile(50) <= TARGETS[kind]
+            verdict = f"p50 ≤ {TARGETS[kind]:g} ms: {'met' if met[kind] else 'MISSED'}"
+            self.line(f"{label} (HTTP)", result, verdict)
+            for name, pg_label in pg_lines[kind]:
+                if postgres and name in postgres:
+                    self.line("  " + pg_label, postgres[name], "SQL only")
+        self.log()
+        self.log("PostgreSQL figures are SQL time only (no HTTP, no JSON), on one connection, with the same rows and")
+        self.log("column types. Stock PostgreSQL has no Japanese text search parser: the 'simple' configuration keeps")
+        self.log("whole runs of Japanese text as one token, so its full-text search misses words inside them; the ILIKE")
+        self.log("line gives the same matches as Hiraku's q (a substring of the text columns) without an index.")
+        if postgres:
+            self.log(f"PostgreSQL load (COPY, B-tree and GIN indexes, VACUUM ANALYZE): {postgres['load_seconds']:.1f} s")
+            self.log("Matching rows (Hiraku total / PostgreSQL):")
+            for key, total in figures["answers"]["filter"].items():
+                self.log(f"  filters={key}: {total:,} / {postgres['counts']['filter'][key]:,}")
+            for key, total in figures["answers"]["q"].items():
+                self.log(f"  q={key}: {total:,} / ILIKE {postgres['counts']['q_ilike'][key]:,},"
+                         f" tsvector 'simple' {postgres['counts']['q_tsvector'][key]:,}")
+            groups = figures["answers"]["sql"]
+            same = sum(1 for key, n in groups.items() if postgres["counts"]["sql"][key] == n)
+            self.log(f"  GROUP BY: {same} of {len(groups)} checked statements give as many groups in both")
+        return met
+
+    def line(self, label: str, figures: Figures, note: str = "") -> None:
+        self.log(f"{label:<58}{figures.percentile(50):>9.1f}{figures.percentile(95):>9.1f}"
+                 f"{figures.percentile(99):>9.1f}{figures.rate:>8.1f}{figures.errors:>7}  {note}")
