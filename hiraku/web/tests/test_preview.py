@@ -354,3 +354,59 @@ def test_dictionary_is_for_editors_only_and_needs_csrf(shelters, staff_user, oth
     assert client.post(url, {"label.無い列": "x"}).status_code == 400
     assert client.get(url).status_code == 405
     assert DatastoreTable.objects.get(resource=shelters).fields_info == {}
+
+
+# --- sheets, language, damaged files ----------------------------------------------------------
+
+def workbook_bytes() -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "令和5年度"
+    first.append(["地区", "人口"])
+    for row in (["中央", 2500], ["北部", 1900]):
+        first.append(row)
+    second = book.create_sheet("令和6年度")
+    second.append(["地区", "人口"])
+    for row in (["中央", 2550], ["北部", 1850], ["南部", 1500]):
+        second.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_sheet_switcher_and_downloads_per_sheet(client, staff_user, run_on_commit, themes, media_root, data_dir):
+    dataset = run_on_commit(services.create_dataset, staff_user, dataset_data())
+    resource = add_table(staff_user, run_on_commit, dataset, workbook_bytes(), "人口.xlsx", name="人口")
+    html = get(client, resource).content.decode()
+    switcher = html.split('class="sheet-switcher"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r">(令和\d年度)", switcher) == ["令和5年度", "令和6年度"]
+    assert 'aria-current="page" class="is-current">令和5年度' in switcher
+    assert "2 行" in html and first_cells(html) == ["1", "2"]
+    html = get(client, resource, "?sheet=令和6年度").content.decode()
+    assert first_cells(html) == ["1", "2", "3"]
+    assert "sheet=%E4%BB%A4%E5%92%8C6%E5%B9%B4%E5%BA%A6" in html.split('id="downloads-title"', 1)[1].split("</section>")[0]
+    chart = client.get(page_url(resource, "/chart.json?sheet=令和6年度&group_by=地区&value=人口&function=sum")).json()
+    assert chart["labels"] == ["中央", "北部", "南部"]
+    assert get(client, resource, "?sheet=令和7年度").status_code == 400
+
+
+def test_english_page(shelters):
+    english = Client()
+    english.cookies["django_language"] = "en"
+    html = english.get(page_url(shelters, "?f.区分=公民")).content.decode()
+    assert "Data preview" in html and "16 rows match the filters" in html and "Columns at a glance" in html
+    assert "Number of rows by 区分" in html and "CSV for Excel (UTF-8 with BOM)" in html
+
+
+def test_a_damaged_table_file_keeps_the_page_available(client, shelters):
+    for path in shelters_dir(shelters).glob("v1*.parquet"):
+        path.unlink()
+    response = get(client, shelters)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "いまは表のプレビューを表示できません" in html and 'id="data-preview"' not in html
+    assert "ダウンロード" in html

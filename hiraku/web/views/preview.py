@@ -9,11 +9,13 @@ JavaScript: paging, sorting, filters and the chart form are links and GET forms.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import duckdb
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, JsonResponse, QueryDict
@@ -29,6 +31,8 @@ from hiraku.datastore import charts, dictionary, mapping, services
 from hiraku.datastore.models import DatastoreTable
 from hiraku.datastore.profile import profile_table
 from hiraku.datastore.search import SearchInputError, SearchRequest, json_value
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZES = (20, 50, 100)
 DEFAULT_PAGE_SIZE = 20
@@ -270,6 +274,7 @@ class DatastorePage:
     downloads: list[dict] = field(default_factory=list)
     dictionary: list[dict] = field(default_factory=list)
     error: str = ""
+    unavailable: bool = False
     status_code: int = 200
     redirect_to: str = ""
 
@@ -552,13 +557,26 @@ def datastore_page(request, resource) -> DatastorePage | None:
             page.sheets.append({"name": name, "current": position == index, "rows": entry.get("row_count"),
                                 "url": "?" + urlencode({"sheet": name}) + PREVIEW_ANCHOR})
     page.sheet = table.tables[index].get("name", "") if table.tables else ""
+    try:
+        _fill_sections(request, resource, table, index, page)
+    except (duckdb.Error, OSError):
+        # The catalog page and the original file stay available whatever happened to the table files.
+        logger.exception("datastore preview of resource %s failed", resource.pk)
+        page.unavailable = True
+        page.preview = page.chart = page.map = None
+        page.profile, page.downloads, page.dictionary = [], [], []
+    return page
+
+
+def _fill_sections(request, resource, table: DatastoreTable, index: int, page: DatastorePage) -> None:
+    params = request.GET
     columns = _columns(table, index)
     if "filter_column" in params:
         try:
             page.redirect_to = request.path + filter_redirect(params, columns)
         except BadParameter as error:
             page.error, page.status_code = str(error.message), 400
-        return page
+        return
     try:
         page.preview = build_preview(table, index, params, columns)
     except BadParameter as error:
@@ -572,7 +590,6 @@ def datastore_page(request, resource) -> DatastorePage | None:
     page.downloads = _downloads(table, index, page.map is not None)
     if request.user.is_authenticated and permissions.can_edit_dataset(request.user, resource.dataset):
         page.dictionary = _dictionary_rows(table, index)
-    return page
 
 
 # --- JSON endpoints -----------------------------------------------------------------
@@ -662,8 +679,9 @@ def resource_dictionary(request, dataset, resource_id):
                                "description": request.POST.get(f"description.{column}", "")}
     try:
         dictionary.update_dictionary(request.user, table, entries)
-    except dictionary.DictionaryError as error:
-        return HttpResponseBadRequest(str(error.message), content_type="text/plain; charset=utf-8")
+    except dictionary.DictionaryError:
+        return HttpResponseBadRequest(gettext("The data dictionary could not be saved: a column is not in the table "
+                                              "or a text is too long."), content_type="text/plain; charset=utf-8")
     messages.success(request, gettext("The data dictionary was saved."))
     return redirect(reverse("web:resource_detail", kwargs={"dataset": dataset, "resource_id": resource_id})
                     + "#dictionary")
