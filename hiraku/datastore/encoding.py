@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from .errors import IngestError
 
 CHUNK_SIZE = 1 << 20
+SAMPLE_SIZE = 1 << 20
 CANDIDATES = ("utf-8", "cp932", "euc_jp")
 
 _SIGNATURES = (
@@ -151,6 +152,41 @@ def detect_encoding(path: str | Path, chunk_size: int = CHUNK_SIZE) -> EncodingR
     if truncated_only:
         raise IngestError("truncated", what=_("a multi-byte character"))
     return _fallback(path, chunk_size)
+
+
+def sniff_encoding(path: str | Path, sample_size: int = SAMPLE_SIZE) -> EncodingResult | None:
+    """The encoding :func:`detect_encoding` would choose, judged from the first ``sample_size`` bytes.
+
+    For a file no longer than the sample this is exactly ``detect_encoding``
+    (errors included). For a longer one the caller must still decode the rest
+    strictly, and fall back to ``detect_encoding`` if that fails; None means no
+    candidate decodes the sample.
+    """
+    path = Path(path)
+    if path.stat().st_size <= sample_size:
+        return detect_encoding(path)
+    with path.open("rb") as fh:
+        sample = fh.read(sample_size)
+    kind = sniff_binary(sample[:8192])
+    if kind:
+        raise IngestError("binary_file", kind=kind)
+    if sample.startswith(codecs.BOM_UTF8):
+        return EncodingResult("utf-8-sig", _LABELS["utf-8-sig"], "bom")
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return EncodingResult("utf-16", _LABELS["utf-16"], "bom")
+    texts = {}
+    for name in CANDIDATES:
+        try:
+            texts[name] = codecs.getincrementaldecoder(name)(errors="strict").decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+    if not texts:
+        return None
+    if len(texts) > 1 and "utf-8" not in texts:
+        best = max(texts, key=lambda n: _japanese_plausibility(texts[n][:256 * 1024]))
+    else:
+        best = next(name for name in CANDIDATES if name in texts)
+    return EncodingResult(best, _LABELS[best], "strict")
 
 
 def _fallback(path: Path, chunk_size: int) -> EncodingResult:

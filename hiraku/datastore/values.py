@@ -48,18 +48,21 @@ _ERAS = {
     "平成": 1989, "H": 1989, "令和": 2019, "R": 2019,
 }
 
-_INT_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)")
-_DEC_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+")
-_WEEKDAY_RE = re.compile(r"\s*[(（][月火水木金土日](?:曜日?)?(?:・?祝)?[)）]\s*$")
-_DATE_RE = re.compile(r"(\d{4})(?:([-/.])(\d{1,2})\2(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日)")
+# ASCII classes (\d = [0-9], \s = [ \t\n\r\f\v]) keep these rules identical to the
+# SQL version in typesql.py, which DuckDB applies to whole columns.
+_INT_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)", re.ASCII)
+_DEC_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+", re.ASCII)
+_WEEKDAY_RE = re.compile(r"\s*[(（][月火水木金土日](?:曜日?)?(?:・?祝)?[)）]\s*$", re.ASCII)
+_DATE_RE = re.compile(r"(\d{4})(?:([-/.])(\d{1,2})\2(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日)", re.ASCII)
 _ERA_RE = re.compile(
     r"(明治|大正|昭和|平成|令和|[MTSHR])\s*(元|\d{1,2})\s*"
     r"(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|([-/.])(\d{1,2})\5(\d{1,2}))",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
-_TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?|(\d{1,2})時(?:(\d{1,2})分(?:(\d{1,2})秒)?)?")
-_DT_SEP_RE = re.compile(r"\s*T\s*|\s*")
-_WEEKDAY_LEAD_RE = re.compile(r"^\s*[(（][月火水木金土日](?:曜日?)?(?:・?祝)?[)）]")
+_TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?|(\d{1,2})時(?:(\d{1,2})分(?:(\d{1,2})秒)?)?",
+                      re.ASCII)
+_DT_SEP_RE = re.compile(r"\s*T\s*|\s*", re.ASCII)
+_WEEKDAY_LEAD_RE = re.compile(r"^\s*[(（][月火水木金土日](?:曜日?)?(?:・?祝)?[)）]", re.ASCII)
 
 
 def normalize(value: str) -> str:

@@ -1,0 +1,218 @@
+"""Typing the columns of a text table without classifying every cell the slow way.
+
+Classifying a cell with all the rules of ``typesql`` costs DuckDB about a
+microsecond; a million rows of twenty columns would take tens of seconds. So:
+
+1. the first ``SAMPLE_ROWS`` rows are classified fully; a column whose sample
+   is mostly text is text (nothing else can change that) and is not looked at
+   again: the only thing not known exactly then is whether a minority of its
+   later cells would have been numbers or dates, which only the
+   ``type_fallback`` warning reports;
+2. every other column gets a *fast form* for the kind its sample suggests: one
+   regular expression (and a cast for dates) that accepts only the plain
+   spellings (``-1,234``, ``△12.5``, ``2023-04-01``, ``2023/04/01 10:15``,
+   ``9:30``, 有/無), which Python's rules give the same kind;
+3. the cells that do not fit the fast form (和暦, full-width digits, markers,
+   text) are grouped by value and only the distinct values are classified fully;
+   their converted values are joined back when the typed table is written.
+
+For a table no longer than the sample the result is exact; otherwise it is
+exact too except for that warning on text columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import typesql as T
+from . import values as V
+from .query import quote_identifier
+
+SAMPLE_ROWS = 5000
+
+_INT_BODY = "(?:[1-9][0-9]{0,2}(?:,[0-9]{3}){1,5}|[1-9][0-9]{0,17}|0)"
+_DATE = "[12][0-9]{3}-[0-9]{2}-[0-9]{2}|[12][0-9]{3}/[0-9]{2}/[0-9]{2}"
+_CLOCK = "(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?"
+_FAST_RE = {
+    V.INTEGER: f"[-△▲]?{_INT_BODY}",
+    V.DECIMAL: f"[-△▲]?{_INT_BODY}(?:\\.[0-9]{{1,18}})?",
+    V.DATE: _DATE,
+    V.DATETIME: f"[12][0-9]{{3}}-[0-9]{{2}}-[0-9]{{2}}[ T]{_CLOCK}|[12][0-9]{{3}}/[0-9]{{2}}/[0-9]{{2}} {_CLOCK}",
+    V.TIME: "(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?",
+}
+_BOOLEANS = ("有", "無", "true", "false")
+
+
+def _iso(column: str) -> str:
+    return f"replace({column}, '/', '-')"
+
+
+def fast_test(column: str, kind: str) -> str:
+    """SQL true when the raw cell has a plain spelling of ``kind`` (and is valid)."""
+    if kind == V.BOOLEAN:
+        return f"list_contains([{', '.join(T.literal(b) for b in _BOOLEANS)}], {column})"
+    test = f"regexp_full_match({column}, {T.literal(_FAST_RE[kind])})"
+    if kind == V.DATE:
+        test += f" AND TRY_CAST({_iso(column)} AS DATE) IS NOT NULL"
+    elif kind == V.DATETIME:
+        test += f" AND TRY_CAST({_iso(column)} AS TIMESTAMP) IS NOT NULL"
+    return f"({test})"
+
+
+def fast_value(column: str, fast_kind: str, kind: str, precision: int, scale: int) -> str:
+    """SQL converting a cell that passed ``fast_test(fast_kind)`` to the column's final ``kind``."""
+    target = T.sql_type(kind, precision, scale)
+    if fast_kind in (V.INTEGER, V.DECIMAL):
+        return f"CAST(replace(regexp_replace({column}, '^[△▲]', '-'), ',', '') AS {target})"
+    if fast_kind == V.BOOLEAN:
+        return f"({column} IN ('有', 'true'))"
+    if fast_kind == V.TIME:
+        return f"CAST({column} AS TIME)"
+    return f"CAST(CAST({_iso(column)} AS TIMESTAMP) AS {target})"
+
+
+def _fast_digits(column: str) -> tuple[str, str]:
+    """(integer digits, fraction digits) of a plain number."""
+    body = f"replace(regexp_replace({column}, '^[-△▲]', ''), ',', '')"
+    dot = f"strpos({body}, '.')"
+    whole = f"CASE WHEN {dot} > 0 THEN {dot} - 1 ELSE length({body}) END"
+    return f"greatest({whole}, 1)", f"CASE WHEN {dot} > 0 THEN length({body}) - {dot} ELSE 0 END"
+
+
+@dataclass
+class ColumnType:
+    kind: str
+    counts: T.ColumnCounts
+    fast_kind: str | None = None  # kind of the fast form, None when every cell was classified
+    fast_cells: int = 0
+    values_table: str | None = None  # distinct slow values → converted value
+
+    @property
+    def precision(self) -> int:
+        return self.counts.int_digits + self.counts.scale
+
+
+def _code(kind: str) -> int:
+    return {k: c for c, k in T.CODE_KINDS.items()}[kind]
+
+
+def _merge(slow: T.ColumnCounts | None, fast_kind: str, fast_cells: int, digits: int, scale: int,
+           non_null: int) -> T.ColumnCounts:
+    counts = slow or T.ColumnCounts(kinds={})
+    kinds = dict(counts.kinds or {})
+    if fast_cells:
+        kinds[_code(fast_kind)] = kinds.get(_code(fast_kind), 0) + fast_cells
+    return T.ColumnCounts(non_null=non_null, markers=counts.markers, kinds=kinds,
+                          int_digits=max(counts.int_digits, digits or 1), scale=max(counts.scale, scale or 0),
+                          first_text_row=counts.first_text_row, first_text_value=counts.first_text_value)
+
+
+def _sample_counts(con, text: str, columns: list[str]) -> list[T.ColumnCounts]:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE hk_sample AS SELECT * FROM {text} LIMIT {SAMPLE_ROWS}")
+    rows = con.execute(T.count_cells_sql(T.long_cells("hk_sample", columns))).fetchall()
+    return T.read_cell_counts(rows, len(columns))
+
+
+def _fast_kind(sample: T.ColumnCounts) -> str | None:
+    """The kind to try the fast form of, or None for a column that is text for sure."""
+    if sample.text and sample.typed < sample.text:
+        return None
+    kind = T.column_kind(sample)
+    return kind if kind != V.TEXT else (T.typed_kind(sample) or V.INTEGER)
+
+
+def _check_fast_forms(con, text: str, columns: list[str], fast_kinds: list[str | None]) -> list[tuple]:
+    """Per column: (non-null cells, cells not in the fast form, integer digits, fraction digits)."""
+    tests = [f"{c}, {fast_test(c, k)} AS ok{i}" if k else c
+             for i, (c, k) in enumerate(zip(columns, fast_kinds, strict=True))]
+    parts = []
+    for i, (column, kind) in enumerate(zip(columns, fast_kinds, strict=True)):
+        parts.append(f"count({column})")
+        if kind:
+            parts.append(f"count(*) FILTER (WHERE {column} IS NOT NULL AND NOT ok{i})")
+        if kind == V.DECIMAL:
+            whole, frac = _fast_digits(column)
+            parts += [f"max(CASE WHEN ok{i} THEN {whole} END)", f"max(CASE WHEN ok{i} THEN {frac} END)"]
+    totals = list(con.execute(f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(tests)} FROM {text})").fetchone())
+    result = []
+    for kind in fast_kinds:
+        non_null = totals.pop(0)
+        slow = totals.pop(0) if kind else 0
+        digits = (totals.pop(0), totals.pop(0)) if kind == V.DECIMAL else (None, None)
+        result.append((non_null, slow, *digits))
+    return result
+
+
+def _integer_digits(con, text: str, column: str) -> int:
+    whole, _ = _fast_digits(column)
+    return con.execute(f"SELECT max({whole}) FROM {text} WHERE {fast_test(column, V.INTEGER)}").fetchone()[0] or 1
+
+
+def type_columns(con, text: str, ids: list[str], table_rows: int) -> list[ColumnType]:
+    """The type of every column of the text table ``text`` (a SQL relation with ``_row``)."""
+    columns = [quote_identifier(i) for i in ids]
+    sample = _sample_counts(con, text, columns)
+    if table_rows <= SAMPLE_ROWS:
+        return [ColumnType(T.column_kind(c), c) for c in sample]
+    fast_kinds = [_fast_kind(c) for c in sample]
+    checks = _check_fast_forms(con, text, columns, fast_kinds)
+    slow_columns = [i for i, (_, slow, *_) in enumerate(checks) if slow]
+    slow_counts: dict[int, T.ColumnCounts] = {}
+    if slow_columns:
+        # The cells outside the fast form, as distinct values with how often they occur.
+        groups = [f"SELECT {i} AS col, {columns[i]} AS v, count(*) AS n, min(_row) AS _row FROM {text} "
+                  f"WHERE {columns[i]} IS NOT NULL AND NOT {fast_test(columns[i], fast_kinds[i])} GROUP BY {columns[i]}"
+                  for i in slow_columns]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE hk_slow AS {' UNION ALL '.join(groups)}")
+        rows = con.execute(T.count_cells_sql("hk_slow", weight="n")).fetchall()
+        slow_counts = dict(enumerate(T.read_cell_counts(rows, len(columns))))
+    result = []
+    for i, (column, fast_kind, check) in enumerate(zip(columns, fast_kinds, checks, strict=True)):
+        non_null, slow_cells, digits, scale = check
+        if fast_kind is None:
+            result.append(ColumnType(V.TEXT, T.ColumnCounts(non_null=non_null, kinds={T.TEXT: non_null})))
+            continue
+        counts = _merge(slow_counts.get(i) if slow_cells else None, fast_kind, non_null - slow_cells,
+                        digits or 1, scale or 0, non_null)
+        kind = T.column_kind(counts)
+        if kind == V.DECIMAL and fast_kind == V.INTEGER and non_null > slow_cells:
+            counts.int_digits = max(counts.int_digits, _integer_digits(con, text, column))
+        plan = ColumnType(kind, counts, fast_kind=fast_kind, fast_cells=non_null - slow_cells)
+        if slow_cells and kind != V.TEXT:
+            plan.values_table = f"hk_values_{i}"
+            source = f"(SELECT v FROM hk_slow WHERE col = {i})"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {plan.values_table} AS SELECT v0 AS v, "
+                        f"{T.converted(0, kind, plan.precision, counts.scale)} AS x "
+                        f"FROM ({T.cell_layers(source, ['v'], [], [kind])})")
+        result.append(plan)
+    return result
+
+
+def typed_select(text: str, ids: list[str], types: list[ColumnType]) -> str:
+    """The query writing the typed table: ``_id`` and every column in its type, in ``_id`` order."""
+    columns = [quote_identifier(i) for i in ids]
+    if all(t.fast_kind is None for t in types):
+        # Every cell was classified fully (a small table): convert with the full rules.
+        kinds = [t.kind for t in types]
+        converted = [T.converted(i, t.kind, t.precision, t.counts.scale) + " AS " + c
+                     for i, (t, c) in enumerate(zip(types, columns, strict=True))]
+        return f"SELECT _id, {', '.join(converted)} FROM ({T.cell_layers(text, columns, ['_id'], kinds)})"
+    selected, joins = [], []
+    for i, (t, column) in enumerate(zip(types, columns, strict=True)):
+        cell = f"t.{column}"
+        if t.kind == V.TEXT:
+            selected.append(f"{cell} AS {column}")
+            continue
+        other = f"CAST(NULL AS {T.sql_type(t.kind, t.precision, t.counts.scale)})"
+        if t.values_table:
+            joins.append(f"LEFT JOIN {t.values_table} AS m{i} ON {cell} = m{i}.v")
+            other = f"m{i}.x"
+        if t.fast_cells and t.values_table:  # then the fast kind joins into the column's kind
+            value = fast_value(cell, t.fast_kind, t.kind, t.precision, t.counts.scale)
+            other = f"CASE WHEN {fast_test(cell, t.fast_kind)} THEN {value} ELSE {other} END"
+        elif t.fast_cells:  # every filled cell has the fast form
+            other = fast_value(cell, t.fast_kind, t.kind, t.precision, t.counts.scale)
+        selected.append(f"{other} AS {column}")
+    # A hash join does not keep the row order.
+    order = " ORDER BY t._id" if joins else ""
+    return f"SELECT t._id, {', '.join(selected)} FROM {text} AS t {' '.join(joins)}{order}"

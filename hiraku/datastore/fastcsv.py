@@ -1,0 +1,250 @@
+"""The fast path for delimited files: DuckDB reads the rows, Python only plans.
+
+Python's csv module reads the first rows (title rows and header, see
+``rows.plan_head``) and the last ones (note rows below the table). The bytes
+in between are transcoded to UTF-8 in parallel (``transcode``) and DuckDB's
+CSV reader turns them into the text Parquet file in one statement, with
+explicit dialect and column count and no sniffing.
+
+DuckDB and Python's csv module agree on well-formed files; where they might
+not, this path steps aside and the caller reads the file with Python
+(:class:`NotRegular`): a row with more or fewer fields than the header or any
+record DuckDB rejects, a field with a line break (a line with an odd number
+of quotes), bare CR line breaks, blanks next to a quote character in the rows
+read by Python, or more note rows below the table than the Python path would
+skip. The transcoder prefixes every line with its number, so each record's
+line number (``_row``) comes from the file itself; empty lines are left out
+and rows are numbered again when blank rows leave gaps.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from . import delimited, rows, transcode
+from .encoding import EncodingResult
+from .errors import Problem
+from .query import quote_identifier
+from .typesql import blank_to_null, literal
+
+HEAD_BYTES = 1 << 20
+TAIL_BYTES = 1 << 16
+FAST_ENCODINGS = {"utf-8", "utf-8-sig", "cp932", "euc_jp"}
+
+
+class NotRegular(Exception):
+    """The fast reader cannot promise Python's reading of this file."""
+
+
+class EncodingFailed(Exception):
+    """The bytes beyond the sample are not valid in the sampled encoding."""
+
+    def __init__(self, failure: transcode.DecodeFailure):
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+@dataclass
+class FastTable:
+    names: list[str]
+    header_rownums: list[int]
+    row_count: int
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _quote_blank(text: str, delimiter: str) -> bool:
+    patterns = [' "', '" '] + (['\t"', '"\t'] if delimiter != "\t" else [])
+    return any(p in text for p in patterns)
+
+
+def _line_offset(path: Path, line: int) -> int:
+    """Byte offset where physical line ``line`` (1-based) starts."""
+    if line <= 1:
+        return 0
+    seen = 0
+    offset = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            count = chunk.count(b"\n")
+            if seen + count >= line - 1:
+                position = -1
+                for _ in range(line - 1 - seen):
+                    position = chunk.index(b"\n", position + 1)
+                return offset + position + 1
+            seen += count
+            offset += len(chunk)
+    raise NotRegular("the header is the last line")
+
+
+def _read_plan(path: Path, enc: EncodingResult, dialect: delimited.Dialect):
+    """Plan the table from its first rows; returns (plan, first data line)."""
+    raw_lengths: dict[int, int] = {}
+    try:
+        head = rows.read_head(delimited.iter_rows(path, enc.encoding, dialect), None, raw_lengths)
+    except UnicodeDecodeError as exc:
+        raise NotRegular("undecodable head") from exc
+    if not head:
+        raise NotRegular("no rows")
+    plan = rows.plan_head(head, None, raw_lengths)
+    if plan.data_start >= len(head):
+        raise NotRegular("no data rows in the head")
+    with path.open("rb") as fh:
+        sample = fh.read(HEAD_BYTES)
+    if sample.count(b"\r") not in (0, sample.count(b"\n")):
+        raise NotRegular("bare CR line breaks")
+    if _quote_blank(sample.decode(enc.encoding, errors="replace"), dialect.delimiter):
+        raise NotRegular("blanks next to quotes")
+    return plan, head[plan.data_start][0]
+
+
+def _parse_line(text: str, dialect: delimited.Dialect) -> list[str]:
+    try:
+        parsed = list(csv.reader([text], delimiter=dialect.delimiter, quotechar=dialect.quotechar, strict=True))
+    except csv.Error as exc:
+        raise NotRegular("a record spans lines near the end") from exc
+    row = parsed[0] if parsed else []
+    if row and row[-1].endswith("\x1a"):
+        row[-1] = row[-1].rstrip("\x1a")
+    return row
+
+
+@dataclass
+class _Tail:
+    cut: int  # byte offset where the trailing blank and note lines begin
+    lines_after_cut: list[bool]  # per line from the cut: is it a note row
+    notes: int
+
+
+def _read_tail(path: Path, enc: EncodingResult, dialect: delimited.Dialect, ncols: int, start: int,
+               size: int) -> _Tail:
+    """Trailing blank and note rows, which the Python path drops (at most FOOTNOTE_BUFFER notes)."""
+    window_start = max(start, size - TAIL_BYTES)
+    with path.open("rb") as fh:
+        fh.seek(window_start)
+        data = fh.read(size - window_start)
+    if window_start > start:
+        first_break = data.find(b"\n")
+        if first_break < 0:
+            raise NotRegular("very long last line")
+        window_start += first_break + 1
+        data = data[first_break + 1:]
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    offsets = []
+    position = window_start
+    for line in lines:
+        offsets.append(position)
+        position += len(line) + 1
+    if _quote_blank(data.decode(enc.encoding, errors="replace"), dialect.delimiter):
+        raise NotRegular("blanks next to quotes")
+    kinds: list[bool] = []
+    notes = 0
+    for index in range(len(lines) - 1, -1, -1):
+        try:
+            text = lines[index].decode(enc.encoding.replace("-sig", ""))
+        except UnicodeDecodeError as exc:
+            raise NotRegular("undecodable tail") from exc
+        row = rows.trim(_parse_line(text, dialect))
+        if not row:
+            kinds.append(False)
+            continue
+        if rows.is_note_row(row, ncols):
+            notes += 1
+            kinds.append(True)
+            continue
+        cut = offsets[index + 1] if index + 1 < len(offsets) else size
+        if notes > rows.FOOTNOTE_BUFFER:
+            raise NotRegular("many note rows")
+        if cut == size:
+            # A DOS end-of-file mark after the last field is not part of it.
+            cut -= len(data) - len(data.rstrip(b"\x1a"))
+        return _Tail(cut=cut, lines_after_cut=list(reversed(kinds)), notes=notes)
+    raise NotRegular("no data row near the end")
+
+
+def _csv_source(parts: list[Path], dialect: delimited.Dialect, ncols: int) -> str:
+    """The part files as rows: ``line`` (within its part), ``filename`` and ``c0`` … ``cN``."""
+    files = "[" + ", ".join(literal(str(p)) for p in parts) + "]"
+    columns = "{'line': 'BIGINT', " + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols)) + "}"
+    return (f"read_csv({files}, auto_detect=false, header=false, delim={literal(dialect.delimiter)}, "
+            f"quote={literal(dialect.quotechar)}, escape={literal(dialect.quotechar)}, columns={columns}, "
+            f"strict_mode=true, null_padding=false, filename=true)")
+
+
+def _keep_columns(con, source: str, names: list[str]) -> list[int]:
+    """Named columns, and unnamed ones that hold a value."""
+    unnamed = [c for c, name in enumerate(names) if not name]
+    if not unnamed:
+        return list(range(len(names)))
+    selected = ", ".join("count(" + blank_to_null(f"c{c}") + ")" for c in unnamed)
+    counts = con.execute(f"SELECT {selected} FROM {source}").fetchone()
+    filled = {c for c, n in zip(unnamed, counts, strict=True) if n}
+    return [c for c, name in enumerate(names) if name or c in filled]
+
+
+def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, text_path: Path,
+           parquet_options: str, ids_for: Callable[[list[int]], list[str]],
+           progress: Callable[[str, int, int | None], None]) -> tuple[FastTable, list[int], list[str]]:
+    """Write the text Parquet of the file; returns the table, kept column positions and their ids.
+
+    Raises :class:`NotRegular` when Python must read the file, :class:`EncodingFailed`
+    when the encoding guessed from the sample does not hold for the whole file.
+    """
+    if enc.encoding not in FAST_ENCODINGS:
+        raise NotRegular("encoding")
+    size = path.stat().st_size
+    plan, first_data_line = _read_plan(path, enc, dialect)
+    start = _line_offset(path, first_data_line)
+    if enc.encoding == "utf-8-sig" and start == 0:
+        start = 3
+    tail = _read_tail(path, enc, dialect, plan.ncols, start, size)
+    try:
+        parts, part_checks = transcode.to_utf8(path, enc.encoding, start, tail.cut, work, file_size=size,
+                                               progress=lambda done: progress("decode", done, tail.cut - start))
+    except transcode.DecodeFailure as failure:
+        raise EncodingFailed(failure) from failure
+    lines = sum(c.lines for c in part_checks)
+    if any(c.bare_cr or c.odd_quotes for c in part_checks) or lines == 0:
+        raise NotRegular("line breaks inside fields or bare CR")
+    progress("decode", tail.cut - start, tail.cut - start)
+    source = _csv_source(parts, dialect, plan.ncols)
+    skipped = first_data_line - 1
+    # Line number = lines above the data + lines of the earlier parts + line within the part.
+    offsets, before = [], skipped
+    for part, checks in zip(parts, part_checks, strict=True):
+        offsets.append(f"WHEN {literal(str(part))} THEN {before}")
+        before += checks.lines
+    row = f"line + CASE filename {' '.join(offsets)} END"
+    try:
+        keep = _keep_columns(con, source, plan.names)
+        ids = ids_for([plan.names[c] for c in keep])
+        cells = ", ".join(blank_to_null(f"c{c}") + f" AS c{c}" for c in keep)
+        named = ", ".join(f"c{c} AS " + quote_identifier(i) for c, i in zip(keep, ids, strict=True))
+        not_blank = " OR ".join(f"c{c} IS NOT NULL" for c in keep)
+        rows_sql = f"SELECT {row} AS _row, {cells} FROM {source}"
+        con.execute(f"COPY (SELECT _row - {skipped} AS _id, _row, {named} FROM ({rows_sql}) WHERE {not_blank}) "
+                    f"TO {literal(str(text_path))} ({parquet_options})")
+        row_count, last_id = con.execute(
+            f"SELECT count(*), max(_id) FROM read_parquet({literal(str(text_path))})").fetchone()
+        if row_count != last_id:
+            # Blank rows or empty lines left gaps: number the rows again, in line order.
+            renumbered = text_path.with_name(text_path.name + ".tmp")
+            con.execute(f"COPY (SELECT row_number() OVER (ORDER BY _row) AS _id, * EXCLUDE (_id) "
+                        f"FROM read_parquet({literal(str(text_path))})) TO {literal(str(renumbered))} "
+                        f"({parquet_options})")
+            renumbered.replace(text_path)
+    except duckdb.Error as exc:
+        raise NotRegular(str(exc).splitlines()[0]) from exc
+    warnings = list(plan.warnings)
+    if tail.notes:
+        first_tail_line = first_data_line + lines
+        note_rows = [first_tail_line + i for i, is_note in enumerate(tail.lines_after_cut) if is_note]
+        warnings.append(Problem("footnote_rows_skipped", {"count": tail.notes}, rows=note_rows))
+    table = FastTable(names=plan.names, header_rownums=plan.header_rownums, row_count=row_count, warnings=warnings)
+    return table, keep, ids

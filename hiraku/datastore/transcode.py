@@ -1,0 +1,310 @@
+"""Copying a byte range of a text file into UTF-8 staging files, fast and strictly.
+
+Python's CP932 codec decodes about 80 MB/s and holds the GIL, which made
+decoding alone take seconds for a large upload. Here CP932 is converted by the
+C library's iconv in large chunks, in parallel threads over parts of the file
+that start at line boundaries (``\\n`` never occurs inside a CP932, EUC-JP or
+UTF-8 character). glibc's CP932 table maps every sequence exactly as Python's
+codec does, but rejects a few that Python accepts (user-defined characters,
+0x80, 0xA0, 0xFD–0xFF); such a sequence is decoded by Python's codec instead,
+so the result is always identical to a strict Python decode and an invalid
+byte is reported at its offset. UTF-8 is copied as is (DuckDB validates it
+when it reads the copy); other encodings use Python's incremental decoder.
+
+While copying, each line is prefixed with its line number, and what the fast
+CSV reader would read differently from Python's csv module is noticed: bare
+CR line breaks and fields that span lines.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import ctypes.util
+import errno
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK_SIZE = 4 << 20
+ICONV_NAMES = {"cp932": b"CP932"}
+COPY_ENCODINGS = {"utf-8", "utf-8-sig"}
+
+
+class DecodeFailure(Exception):
+    """The bytes are not valid in the encoding: at ``offset``, or cut short at the end."""
+
+    def __init__(self, offset: int, truncated: bool = False):
+        super().__init__(f"invalid byte at offset {offset}" if not truncated else "truncated")
+        self.offset = offset
+        self.truncated = truncated
+
+
+@dataclass
+class OutputChecks:
+    """Facts about the lines written, which decide whether the fast reader may be used."""
+
+    lines: int = 0  # physical lines, empty ones included
+    empty_lines: int = 0  # left out of the output
+    carriage_returns: int = 0
+    line_end_crs: int = 0
+    odd_quotes: bool = False  # some line holds an odd number of quotes: a field spans lines
+    last_byte: int | None = None
+
+    @property
+    def bare_cr(self) -> bool:
+        """Some CR is not part of a CRLF line break (Python's csv module would break the line there)."""
+        return self.carriage_returns != self.line_end_crs
+
+    def merge(self, other: OutputChecks) -> None:
+        self.lines += other.lines
+        self.empty_lines += other.empty_lines
+        self.carriage_returns += other.carriage_returns
+        self.line_end_crs += other.line_end_crs
+        self.odd_quotes = self.odd_quotes or other.odd_quotes
+        if other.last_byte is not None:
+            self.last_byte = other.last_byte
+
+
+class _LineWriter:
+    """Writes UTF-8 lines, each prefixed with its line number within the part.
+
+    The prefix gives DuckDB each record's line number without a window
+    function, which would make its reader single-threaded. Empty lines are
+    left out (they are blank rows) but counted.
+    """
+
+    def __init__(self, out, quote: bytes = b'"'):
+        self.out = out
+        self.quote = quote
+        self.pending = b""
+        self.checks = OutputChecks()
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        data = self.pending + data if self.pending else data
+        cut = data.rfind(b"\n") + 1
+        self.pending = data[cut:]
+        if cut:
+            self.checks.carriage_returns += data.count(b"\r", 0, cut)
+            self._write(data[:cut].split(b"\n")[:-1])
+
+    def close(self) -> OutputChecks:
+        if self.pending:
+            self.checks.carriage_returns += self.pending.count(b"\r")
+            self._write([self.pending])
+            self.pending = b""
+        return self.checks
+
+    def _write(self, lines: list[bytes]) -> None:
+        checks = self.checks
+        first = checks.lines + 1
+        checks.lines += len(lines)
+        checks.last_byte = lines[-1][-1:][0] if lines[-1] else 0x0A
+        checks.line_end_crs += sum(line.endswith(b"\r") for line in lines)
+        if not checks.odd_quotes and any(line.count(self.quote) & 1 for line in lines if self.quote in line):
+            checks.odd_quotes = True
+        kept = [b"%d,%b\n" % (first + k, line) for k, line in enumerate(lines) if line and line != b"\r"]
+        checks.empty_lines += len(lines) - len(kept)
+        self.out.write(b"".join(kept))
+
+
+# --- iconv through ctypes (calls into C release the GIL) -----------------------
+
+_libc = None
+
+
+def _iconv_lib():
+    global _libc
+    if _libc is None:
+        lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        lib.iconv_open.restype = ctypes.c_void_p
+        lib.iconv_open.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+        lib.iconv.restype = ctypes.c_size_t
+        lib.iconv.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_size_t),
+                              ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_size_t)]
+        lib.iconv_close.argtypes = [ctypes.c_void_p]
+        _libc = lib
+    return _libc
+
+
+def iconv_available(encoding: str) -> bool:
+    name = ICONV_NAMES.get(encoding)
+    if name is None:
+        return False
+    try:
+        lib = _iconv_lib()
+    except OSError:
+        return False
+    handle = lib.iconv_open(b"UTF-8", name)
+    if handle in (None, ctypes.c_void_p(-1).value, 2**64 - 1):
+        return False
+    lib.iconv_close(handle)
+    return True
+
+
+def _python_char(data: bytes, encoding: str) -> tuple[bytes, int] | None:
+    """(UTF-8, byte length) of the one character at the start of ``data`` if Python's codec accepts it."""
+    for length in (1, 2):
+        try:
+            return data[:length].decode(encoding).encode("utf-8"), length
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _iconv_part(path: Path, encoding: str, start: int, end: int, writer: _LineWriter,
+                done: list[int], final: bool) -> None:
+    lib = _iconv_lib()
+    handle = lib.iconv_open(b"UTF-8", ICONV_NAMES[encoding])
+    inbuf = ctypes.create_string_buffer(CHUNK_SIZE + 2)
+    outbuf = ctypes.create_string_buffer(CHUNK_SIZE * 3 + 16)  # a CP932 byte is at most 3 UTF-8 bytes
+    in_view = memoryview(inbuf).cast("B")
+    out_view = memoryview(outbuf).cast("B")
+    base = ctypes.addressof(inbuf)
+    failed = ctypes.c_size_t(-1).value
+    try:
+        with path.open("rb", buffering=0) as src:
+            src.seek(start)
+            position = start  # file offset of in_view[0]
+            carry = 0
+            while True:
+                want = min(CHUNK_SIZE - carry, end - position - carry)
+                got = src.readinto(in_view[carry:carry + want]) if want > 0 else 0
+                total = carry + got
+                at_end = position + total >= end
+                if total == 0:
+                    break
+                consumed = 0
+                while consumed < total:
+                    in_ptr = ctypes.c_char_p(base + consumed)
+                    in_left = ctypes.c_size_t(total - consumed)
+                    out_ptr = ctypes.c_char_p(ctypes.addressof(outbuf))
+                    out_left = ctypes.c_size_t(len(outbuf))
+                    result = lib.iconv(handle, ctypes.byref(in_ptr), ctypes.byref(in_left), ctypes.byref(out_ptr),
+                                       ctypes.byref(out_left))
+                    code = ctypes.get_errno() if result == failed else 0
+                    writer.feed(out_view[:len(outbuf) - out_left.value].tobytes())
+                    consumed = total - in_left.value
+                    if result != failed:
+                        break
+                    if code == errno.EINVAL and not at_end:
+                        break  # a character continues in the next chunk
+                    char = _python_char(in_view[consumed:min(consumed + 2, total)].tobytes(), encoding)
+                    if char is None:
+                        truncated = code == errno.EINVAL and final
+                        raise DecodeFailure(position + consumed, truncated=truncated)
+                    writer.feed(char[0])
+                    consumed += char[1]
+                carry = total - consumed
+                if carry:
+                    in_view[:carry] = in_view[consumed:total]
+                position += consumed
+                done[0] += consumed
+                if at_end and not carry:
+                    break
+            if carry:
+                raise DecodeFailure(position, truncated=final)
+    finally:
+        lib.iconv_close(handle)
+
+
+def _copy_part(path: Path, start: int, end: int, writer: _LineWriter, done: list[int]) -> None:
+    with path.open("rb", buffering=0) as src:
+        src.seek(start)
+        left = end - start
+        while left > 0:
+            data = src.read(min(CHUNK_SIZE, left))
+            if not data:
+                break
+            writer.feed(data)
+            left -= len(data)
+            done[0] += len(data)
+
+
+def _codec_part(path: Path, encoding: str, start: int, end: int, writer: _LineWriter, done: list[int],
+                final: bool) -> None:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    with path.open("rb") as src:
+        src.seek(start)
+        position = start
+        while True:
+            data = src.read(min(CHUNK_SIZE, end - position))
+            last = not data
+            try:
+                text = decoder.decode(data, final=last)
+            except UnicodeDecodeError as exc:
+                if last:
+                    raise DecodeFailure(position, truncated=final) from exc
+                raise DecodeFailure(position + exc.start) from exc
+            writer.feed(text.encode("utf-8"))
+            position += len(data)
+            done[0] += len(data)
+            if last:
+                break
+
+
+def split_at_lines(path: Path, start: int, end: int, parts: int) -> list[tuple[int, int]]:
+    """Up to ``parts`` ranges covering [start, end), each beginning at a line start."""
+    bounds = [start]
+    with path.open("rb") as fh:
+        for k in range(1, parts):
+            fh.seek(start + (end - start) * k // parts)
+            fh.readline()
+            cut = fh.tell()
+            if bounds[-1] < cut < end:
+                bounds.append(cut)
+    bounds.append(end)
+    return list(zip(bounds, bounds[1:], strict=False))
+
+
+def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
+            file_size: int, workers: int = 2,
+            progress: Callable[[int], None] | None = None) -> tuple[list[Path], list[OutputChecks]]:
+    """Write bytes [start, end) of ``path`` as UTF-8 part files in ``dest_dir``, in order.
+
+    Every line is prefixed with its number within its part (see :class:`_LineWriter`).
+
+    Raises :class:`DecodeFailure` when the bytes are not valid in ``encoding``.
+    """
+    if encoding in COPY_ENCODINGS or iconv_available(encoding):
+        ranges = split_at_lines(path, start, end, workers)
+    else:
+        ranges = [(start, end)]
+    outputs = [dest_dir / f"utf8-{i}.csv" for i in range(len(ranges))]
+    checks: list[OutputChecks | None] = [None] * len(ranges)
+    done = [[0] for _ in ranges]
+    errors: list[BaseException | None] = [None] * len(ranges)
+
+    def work(i: int) -> None:
+        lo, hi = ranges[i]
+        final = hi >= file_size
+        try:
+            with outputs[i].open("wb") as out:
+                writer = _LineWriter(out)
+                if encoding in COPY_ENCODINGS:
+                    _copy_part(path, lo, hi, writer, done[i])
+                elif iconv_available(encoding):
+                    _iconv_part(path, encoding, lo, hi, writer, done[i], final)
+                else:
+                    _codec_part(path, encoding, lo, hi, writer, done[i], final)
+                checks[i] = writer.close()
+        except BaseException as exc:  # re-raised in the calling thread
+            errors[i] = exc
+
+    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(ranges))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.25)
+            if progress:
+                progress(sum(d[0] for d in done))
+    failures = [e for e in errors if e is not None]
+    if failures:
+        # The earliest invalid byte is the one to report.
+        decode = [e for e in failures if isinstance(e, DecodeFailure)]
+        raise min(decode, key=lambda e: e.offset) if decode else failures[0]
+    return outputs, checks
