@@ -205,7 +205,8 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
         start = 3
     tail = _read_tail(path, enc, dialect, plan.ncols, start, size)
     try:
-        parts, part_checks = transcode.to_utf8(path, enc.encoding, start, tail.cut, work, file_size=size,
+        parts, part_checks = transcode.to_utf8(path, enc.encoding, start, tail.cut, work, dialect.delimiter,
+                                               file_size=size,
                                                progress=lambda done: progress("decode", done, tail.cut - start))
     except transcode.DecodeFailure as failure:
         raise EncodingFailed(failure) from failure

@@ -75,8 +75,9 @@ class _LineWriter:
     left out (they are blank rows) but counted.
     """
 
-    def __init__(self, out, quote: bytes = b'"'):
+    def __init__(self, out, delimiter: str, quote: bytes = b'"'):
         self.out = out
+        self.prefix = b"%d" + delimiter.encode("ascii") + b"%b\n"
         self.quote = quote
         self.pending = b""
         self.checks = OutputChecks()
@@ -106,7 +107,8 @@ class _LineWriter:
         checks.line_end_crs += sum(line.endswith(b"\r") for line in lines)
         if not checks.odd_quotes and any(line.count(self.quote) & 1 for line in lines if self.quote in line):
             checks.odd_quotes = True
-        kept = [b"%d,%b\n" % (first + k, line) for k, line in enumerate(lines) if line and line != b"\r"]
+        prefix = self.prefix
+        kept = [prefix % (first + k, line) for k, line in enumerate(lines) if line and line != b"\r"]
         checks.empty_lines += len(lines) - len(kept)
         self.out.write(b"".join(kept))
 
@@ -260,7 +262,7 @@ def split_at_lines(path: Path, start: int, end: int, parts: int) -> list[tuple[i
     return list(zip(bounds, bounds[1:], strict=False))
 
 
-def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
+def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, delimiter: str, *,
             file_size: int, workers: int = 2,
             progress: Callable[[int], None] | None = None) -> tuple[list[Path], list[OutputChecks]]:
     """Write bytes [start, end) of ``path`` as UTF-8 part files in ``dest_dir``, in order.
@@ -283,7 +285,7 @@ def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
         final = hi >= file_size
         try:
             with outputs[i].open("wb") as out:
-                writer = _LineWriter(out)
+                writer = _LineWriter(out, delimiter)
                 if encoding in COPY_ENCODINGS:
                     _copy_part(path, lo, hi, writer, done[i])
                 elif iconv_available(encoding):

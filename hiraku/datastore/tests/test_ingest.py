@@ -357,3 +357,21 @@ def test_zip_bomb_is_refused_before_decompressing(tmp_path, data_dir):
         ingest_file(bomb, "bomb", data_dir)
     assert caught.value.code == "zip_bomb"
     assert "zip bomb" in caught.value.problem.message("en")
+
+
+def test_progress_is_reported_a_few_times_per_phase(tmp_path, data_dir):
+    calls = []
+    path = write_cp932(tmp_path, "a.csv", "番号,名称\n" + "".join(f"{i},施設{i}\n" for i in range(1, 500)))
+    ingest_file(path, "p", data_dir, progress=lambda phase, done, total: calls.append((phase, done, total)))
+    phases = [phase for phase, _, _ in calls]
+    assert phases[0] == "decode" and "convert" in phases and calls[-1] == ("publish", 1, 1)
+    assert all(total is None or 0 <= done <= total for _, done, total in calls)
+    assert len(calls) < 30
+    wb = openpyxl.Workbook()
+    wb.active.append(["a", "b"])
+    wb.active.append([1, 2])
+    workbook = tmp_path / "a.xlsx"
+    wb.save(workbook)
+    calls.clear()
+    ingest_file(workbook, "w", data_dir, progress=lambda phase, done, total: calls.append((phase, done, total)))
+    assert ("read", 1, None) in calls and calls[-1] == ("publish", 1, 1)

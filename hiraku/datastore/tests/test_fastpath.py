@@ -1,0 +1,148 @@
+"""The fast reader (DuckDB) and the Python reader must give the same table.
+
+Every case is ingested twice: once as it comes (the fast path must take it)
+and once with the fast path refused, so Python reads the rows. Types, values,
+original text, row numbers and warnings must be identical. Columns are typed
+by the same SQL either way; a second group of tests checks that typing from a
+sample gives what classifying every cell gives.
+"""
+
+import datetime as dt
+
+import pyarrow.parquet as pq
+import pytest
+
+from hiraku.datastore import coltypes, fastcsv
+from hiraku.datastore.ingest import ingest_file
+
+
+def crlf_cp932(text: str) -> bytes:
+    return text.replace("\n", "\r\n").encode("cp932")
+
+
+CASES = {
+    "municipal.csv": crlf_cp932(
+        "髙松市 施設一覧（令和5年4月1日現在）,,,,,,,\n"
+        ",,,,,,,\n"
+        "番号,施設名,緯度,経度,開設日,定員,駐車場,開始時間\n"
+        "1,①番町会館,34.34,134.04,令和5年4月1日,\"1,200\",有,9:00\n"
+        "2,㈱髙松ビル,34.35,134.05,H31.4.30,８００,無,９：３０\n"
+        ",,,,,,,\n"
+        "\n"
+        "3,錦町集会所～別館,34.33,134.03,平成元年1月8日,-,有,10:00\n"
+        "4,扇町会館,34.32,134.02,2023-04-01,△５,無,10:30\n"
+        "※令和5年4月1日時点の情報です。\n"
+        "※定員は目安です。\n"
+    ),
+    "bom.csv": "\ufeffid,name,when,amount\r\n1,a,2023/04/01 10:15:30,1.5\r\n2,b,2023/04/02,2\r\n\r\n3,c,R5.4.3 9:30,-3.25\r\n"
+               .encode("utf-8"),
+    "plain.tsv": "名称\t住所\t人数\t登録\nA\t高松市, 番町\t3\ttrue\nB\t高松市, 錦町\t4\tFALSE\n".encode(),
+    "eucjp.csv": "なまえ,かず,ひづけ\nたかまつ,１,令和元年5月1日\nひらく,２,令和2年5月1日\n".encode("euc_jp"),
+    "headerless.csv": b"1,34.1,134.2\n2,34.2,134.3\n3,34.3,134.4\n",
+    "unnamed.csv": b"a,b,,d\n1,x,,4\n2,y,,5\n",
+    "codes.csv": "コード,名称\n011002,札幌市\n012025,函館市\n".encode("cp932"),
+}
+
+
+def table_summary(result):
+    table = result.table
+    typed = pq.read_table(result.directory / table.file).to_pylist()
+    text = pq.read_table(result.directory / table.text_file).to_pylist()
+    return {
+        "encoding": result.encoding, "delimiter": result.delimiter, "rows": table.row_count,
+        "header_rows": table.header_rows, "columns": [c.as_dict() for c in table.columns],
+        "warnings": [w.as_dict() for w in table.warnings], "typed": typed, "text": text,
+    }
+
+
+def ingest_both_ways(path, data_dir, monkeypatch):
+    taken = []
+    real = fastcsv.ingest
+
+    def spy(*args, **kwargs):
+        result = real(*args, **kwargs)
+        taken.append(True)
+        return result
+
+    monkeypatch.setattr(fastcsv, "ingest", spy)
+    fast = ingest_file(path, "fast", data_dir)
+    assert taken, "the fast path did not take the file"
+
+    def refuse(*args, **kwargs):
+        raise fastcsv.NotRegular("refused for the test")
+
+    monkeypatch.setattr(fastcsv, "ingest", refuse)
+    slow = ingest_file(path, "slow", data_dir)
+    return table_summary(fast), table_summary(slow)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fast_and_python_readers_agree(name, tmp_path, data_dir, monkeypatch):
+    path = tmp_path / name
+    path.write_bytes(CASES[name])
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow
+
+
+def test_municipal_case_details(tmp_path, data_dir, monkeypatch):
+    path = tmp_path / "municipal.csv"
+    path.write_bytes(CASES["municipal.csv"])
+    fast, _ = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast["rows"] == 4 and fast["header_rows"] == [3]
+    assert [r["_row"] for r in fast["text"]] == [4, 5, 8, 9]
+    assert [r["_id"] for r in fast["typed"]] == [1, 2, 3, 4]
+    assert [r["定員"] for r in fast["typed"]] == [1200, 800, None, -5]
+    assert fast["typed"][3]["開設日"] == dt.date(2023, 4, 1)
+    notes = next(w for w in fast["warnings"] if w["code"] == "footnote_rows_skipped")
+    assert notes["rows"] == [10, 11]
+
+
+@pytest.mark.parametrize("data", [
+    "a,b,c\n1,2,3\n4,5\n",  # short row
+    "a,b,c\n1,2,3\n4,5,6,7\n",  # ragged row
+    'a,b\n1,"two\nlines"\n',  # a field with a line break
+    "a,b\r1,2\r3,4\r",  # bare CR line breaks
+    'a,b\n1, "x"\n',  # blank before a quote
+])
+def test_irregular_files_are_left_to_python(data, tmp_path, data_dir, monkeypatch):
+    path = tmp_path / "a.csv"
+    path.write_text(data, encoding="utf-8", newline="")
+    with pytest.raises(fastcsv.NotRegular):
+        from hiraku.datastore import delimited, ingest
+        from hiraku.datastore.encoding import sniff_encoding
+        enc = sniff_encoding(path)
+        dialect = delimited.sniff_dialect(delimited.read_sample(path, enc.encoding), prefer=",")
+        work = tmp_path / "work"
+        work.mkdir()
+        with ingest._duckdb(work) as con:
+            fastcsv.ingest(path, enc, dialect, con, work, work / "t.parquet", ingest.PARQUET_OPTIONS,
+                           ingest.column_ids, lambda *a: None)
+
+
+def wide_mixed_csv(rows: int) -> str:
+    lines = ["id,count,amount,day,stamp,flag,code,late_text,fw"]
+    for i in range(1, rows + 1):
+        count = f"{i * 10:,}" if i % 7 else ("-" if i % 2 else f"△{i}")
+        amount = f"{i}.{i % 100:02d}" if i % 5 else str(i)
+        day = "2023-04-01" if i % 3 == 0 else ("令和5年4月2日" if i % 3 == 1 else "R5.4.3")
+        stamp = "2023/04/01 10:15:30" if i % 4 else "2023-04-01"
+        flag = "有" if i % 2 else "無"
+        code = f"{i:05d}"
+        late = str(i) if i != rows - 3 else "約40"
+        fw = str(i).translate(str.maketrans("0123456789", "０１２３４５６７８９")) if i % 2 else str(i)
+        lines.append(",".join([str(i), f'"{count}"', amount, day, stamp, flag, code, late, fw]))
+    return "\n".join(lines) + "\n"
+
+
+def test_sampled_typing_matches_full_classification(tmp_path, data_dir, monkeypatch):
+    path = tmp_path / "wide.csv"
+    path.write_text(wide_mixed_csv(300), encoding="utf-8")
+    full = table_summary(ingest_file(path, "full", data_dir))  # 300 rows: within the sample
+    monkeypatch.setattr(coltypes, "SAMPLE_ROWS", 20)
+    sampled = table_summary(ingest_file(path, "sampled", data_dir))
+    assert sampled == full
+    types = {c["id"]: c["type"] for c in full["columns"]}
+    assert types == {"id": "integer", "count": "integer", "amount": "decimal", "day": "date", "stamp": "datetime",
+                     "flag": "boolean", "code": "text", "late_text": "text", "fw": "integer"}
+    fallback = next(w for w in full["warnings"] if w["code"] == "type_fallback")
+    assert fallback["column"] == "late_text" and fallback["row"] == 298
