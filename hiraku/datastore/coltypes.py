@@ -13,8 +13,8 @@ microsecond; a million rows of twenty columns would take tens of seconds. So:
    spellings (``-1,234``, ``△12.5``, ``2023-04-01``, ``2023/04/01 10:15``,
    ``9:30``, 有/無), which Python's rules give the same kind;
 3. the cells that do not fit the fast form (和暦, full-width digits, markers,
-   text) are grouped by value and only the distinct values are classified fully;
-   their converted values are joined back when the typed table is written.
+   text) are grouped by value and only the distinct values are classified and
+   converted fully; the typed table looks each such cell up.
 
 For a table no longer than the sample the result is exact; otherwise it is
 exact too except for that warning on text columns.
@@ -63,7 +63,9 @@ def fast_value(column: str, fast_kind: str, kind: str, precision: int, scale: in
     """SQL converting a cell that passed ``fast_test(fast_kind)`` to the column's final ``kind``."""
     target = T.sql_type(kind, precision, scale)
     if fast_kind in (V.INTEGER, V.DECIMAL):
-        return f"CAST(replace(regexp_replace({column}, '^[△▲]', '-'), ',', '') AS {target})"
+        # A plain number casts as it is; only separators and △ need rewriting.
+        return (f"coalesce(TRY_CAST({column} AS {target}), "
+                f"CAST(replace(regexp_replace({column}, '^[△▲]', '-'), ',', '') AS {target}))")
     if fast_kind == V.BOOLEAN:
         return f"({column} IN ('有', 'true'))"
     if fast_kind == V.TIME:
@@ -72,11 +74,12 @@ def fast_value(column: str, fast_kind: str, kind: str, precision: int, scale: in
 
 
 def _fast_digits(column: str) -> tuple[str, str]:
-    """(integer digits, fraction digits) of a plain number."""
-    body = f"replace(regexp_replace({column}, '^[-△▲]', ''), ',', '')"
-    dot = f"strpos({body}, '.')"
-    whole = f"CASE WHEN {dot} > 0 THEN {dot} - 1 ELSE length({body}) END"
-    return f"greatest({whole}, 1)", f"CASE WHEN {dot} > 0 THEN length({body}) - {dot} ELSE 0 END"
+    """(integer digits, fraction digits) of a plain number, with string lengths only."""
+    dot = f"strpos({column}, '.')"
+    signs = f"CAST(list_contains(['-', '△', '▲'], left({column}, 1)) AS INTEGER)"
+    separators = f"(length({column}) - length(replace({column}, ',', '')))"
+    whole = f"(CASE WHEN {dot} > 0 THEN {dot} - 1 ELSE length({column}) END) - {signs} - {separators}"
+    return f"greatest({whole}, 1)", f"CASE WHEN {dot} > 0 THEN length({column}) - {dot} ELSE 0 END"
 
 
 @dataclass
@@ -85,7 +88,7 @@ class ColumnType:
     counts: T.ColumnCounts
     fast_kind: str | None = None  # kind of the fast form, None when every cell was classified
     fast_cells: int = 0
-    values_table: str | None = None  # distinct slow values → converted value
+    values: str | None = None  # name of the ENUM type and variable mapping slow values to converted ones
 
     @property
     def precision(self) -> int:
@@ -143,6 +146,23 @@ def _check_fast_forms(con, text: str, columns: list[str], fast_kinds: list[str |
     return result
 
 
+def _map_values(con, i: int, kind: str, precision: int, scale: int) -> str:
+    """Convert the distinct slow values of column i once; returns the name of their lookup.
+
+    The lookup is an ENUM type of the values and a variable holding the
+    converted values in the same order: unlike a join, looking a cell up
+    keeps the rows in order, so the typed table needs no sort.
+    """
+    name = f"hk_map_{i}"
+    source = f"(SELECT v FROM hk_slow WHERE col = {i})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT v0 AS v, "
+                f"{T.converted(0, kind, precision, scale)} AS x FROM ({T.cell_layers(source, ['v'], [], [kind])})")
+    con.execute(f"DROP TYPE IF EXISTS {name}")
+    con.execute(f"CREATE TYPE {name} AS ENUM (SELECT v FROM {name} ORDER BY v)")
+    con.execute(f"SET VARIABLE {name} = (SELECT list(x ORDER BY v) FROM {name})")
+    return name
+
+
 def _integer_digits(con, text: str, column: str) -> int:
     whole, _ = _fast_digits(column)
     return con.execute(f"SELECT max({whole}) FROM {text} WHERE {fast_test(column, V.INTEGER)}").fetchone()[0] or 1
@@ -179,11 +199,7 @@ def type_columns(con, text: str, ids: list[str], table_rows: int) -> list[Column
             counts.int_digits = max(counts.int_digits, _integer_digits(con, text, column))
         plan = ColumnType(kind, counts, fast_kind=fast_kind, fast_cells=non_null - slow_cells)
         if slow_cells and kind != V.TEXT:
-            plan.values_table = f"hk_values_{i}"
-            source = f"(SELECT v FROM hk_slow WHERE col = {i})"
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {plan.values_table} AS SELECT v0 AS v, "
-                        f"{T.converted(0, kind, plan.precision, counts.scale)} AS x "
-                        f"FROM ({T.cell_layers(source, ['v'], [], [kind])})")
+            plan.values = _map_values(con, i, kind, plan.precision, counts.scale)
         result.append(plan)
     return result
 
@@ -197,22 +213,19 @@ def typed_select(text: str, ids: list[str], types: list[ColumnType]) -> str:
         converted = [T.converted(i, t.kind, t.precision, t.counts.scale) + " AS " + c
                      for i, (t, c) in enumerate(zip(types, columns, strict=True))]
         return f"SELECT _id, {', '.join(converted)} FROM ({T.cell_layers(text, columns, ['_id'], kinds)})"
-    selected, joins = [], []
-    for i, (t, column) in enumerate(zip(types, columns, strict=True)):
+    selected = []
+    for t, column in zip(types, columns, strict=True):
         cell = f"t.{column}"
         if t.kind == V.TEXT:
             selected.append(f"{cell} AS {column}")
             continue
         other = f"CAST(NULL AS {T.sql_type(t.kind, t.precision, t.counts.scale)})"
-        if t.values_table:
-            joins.append(f"LEFT JOIN {t.values_table} AS m{i} ON {cell} = m{i}.v")
-            other = f"m{i}.x"
-        if t.fast_cells and t.values_table:  # then the fast kind joins into the column's kind
+        if t.values:
+            other = f"getvariable('{t.values}')[enum_code(TRY_CAST({cell} AS {t.values})) + 1]"
+        if t.fast_cells and t.values:  # then the fast kind joins into the column's kind
             value = fast_value(cell, t.fast_kind, t.kind, t.precision, t.counts.scale)
             other = f"CASE WHEN {fast_test(cell, t.fast_kind)} THEN {value} ELSE {other} END"
         elif t.fast_cells:  # every filled cell has the fast form
             other = fast_value(cell, t.fast_kind, t.kind, t.precision, t.counts.scale)
         selected.append(f"{other} AS {column}")
-    # A hash join does not keep the row order.
-    order = " ORDER BY t._id" if joins else ""
-    return f"SELECT t._id, {', '.join(selected)} FROM {text} AS t {' '.join(joins)}{order}"
+    return f"SELECT t._id, {', '.join(selected)} FROM {text} AS t"

@@ -16,6 +16,7 @@ BENCHMARKS = {
     "search": "hiraku.search.bench",
     "harvest": "hiraku.harvest.bench",
     "datastore": "hiraku.datastore.bench_query",
+    "ingest": "hiraku.datastore.bench",
 }
 
 
