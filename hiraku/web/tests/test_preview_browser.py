@@ -144,7 +144,10 @@ def test_status_is_polled_while_the_table_is_processed(page, live_server, shelte
     page.goto(url(live_server, shelters))
     status = page.locator("[data-status-text]")
     assert status.get_attribute("aria-live") == "polite"
-    assert "処理中: 値を変換しています" in status.inner_text()
+    assert "処理中：値を変換しています" in status.inner_text()
+    if base.AXE_SCRIPT.exists():
+        violations = base._axe_violations(page)
+        assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations]
     DatastoreTable.objects.filter(resource=shelters).update(progress_done=60)
     page.wait_for_function("() => document.querySelector('[data-status-progress]').value === 60", timeout=8000)
     DatastoreTable.objects.filter(resource=shelters).update(status="done", progress_done=100)

@@ -251,6 +251,7 @@ def status_texts() -> dict[str, str]:
     return {
         "pending": gettext("Waiting to be processed."),
         "running": gettext("Processing"),
+        "phase": gettext("Processing: %(phase)s"),
         "done": gettext("Processing finished."),
         "error": gettext("The table could not be processed."),
         "of": gettext("%(done)s of %(total)s rows"),

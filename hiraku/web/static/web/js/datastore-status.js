@@ -25,7 +25,7 @@
   function line(status) {
     if (status.status === "pending") { return texts.pending; }
     if (status.status === "running") {
-      return status.phase_label ? texts.running + ": " + status.phase_label : texts.running;
+      return status.phase_label ? fill(texts.phase, {phase: status.phase_label}) : texts.running;
     }
     if (status.status === "done") { return texts.done; }
     return texts.error + (status.error ? " " + status.error.message : "");
