@@ -410,3 +410,26 @@ def test_a_damaged_table_file_keeps_the_page_available(client, shelters):
     html = response.content.decode()
     assert "いまは表のプレビューを表示できません" in html and 'id="data-preview"' not in html
     assert "ダウンロード" in html
+
+
+def test_every_preview_string_has_japanese():
+    from pathlib import Path
+
+    from django.utils import translation
+
+    from hiraku.web.views import preview
+
+    templates = Path(preview.__file__).resolve().parents[1] / "templates" / "web"
+    texts = []
+    for path in [templates / "resource_detail.html", *sorted((templates / "preview").glob("*.html"))]:
+        texts += re.findall(r'{% translate "([^"]+)" %}', path.read_text(encoding="utf-8"))
+    texts += [v for mapping in (preview.FIELD_MESSAGES, preview.TYPE_LABELS, preview.PHASE_LABELS,
+                                preview.STATUS_LABELS) for v in mapping.values()]
+    texts += [label for _key, label in preview.CHART_TYPES + preview.FUNCTIONS]
+    texts += [label for _fmt, _bom, label in preview.DOWNLOADS if label not in ("JSON", "Parquet")]
+    with translation.override("en"):
+        english = [str(t) for t in texts] + list(preview.status_texts().values())
+    with translation.override("ja"):
+        japanese = [translation.gettext(t) for t in english[:len(texts)]] + list(preview.status_texts().values())
+    untranslated = [e for e, j in zip(english, japanese, strict=True) if e == j]
+    assert untranslated == []
