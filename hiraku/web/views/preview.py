@@ -39,7 +39,6 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE = 1_000_000
 FILTER_PREFIX = "f."
 PREVIEW_ANCHOR = "#data-preview"
-CHART_ANCHOR = "#chart"
 CHART_TYPES = (("bar", _("Bar chart")), ("line", _("Line chart")), ("pie", _("Pie chart")))
 FUNCTIONS = (
     ("count", _("Count")), ("sum", _("Sum")), ("avg", _("Average")), ("min", _("Minimum")), ("max", _("Maximum")),
