@@ -29,6 +29,7 @@ from . import values as V
 from .query import quote_identifier
 
 SAMPLE_ROWS = 5000
+UNCHECKED = "hiraku-datastore: a cell the sample did not foresee"
 
 _INT_BODY = "(?:[1-9][0-9]{0,2}(?:,[0-9]{3}){1,5}|[1-9][0-9]{0,17}|0)"
 _DATE = "[12][0-9]{3}-[0-9]{2}-[0-9]{2}|[12][0-9]{3}/[0-9]{2}/[0-9]{2}"
@@ -89,6 +90,7 @@ class ColumnType:
     fast_kind: str | None = None  # kind of the fast form, None when every cell was classified
     fast_cells: int = 0
     values: str | None = None  # name of the ENUM type and variable mapping slow values to converted ones
+    assumed: bool = False  # fast-form cells and digits taken from the sample: assert them
 
     @property
     def precision(self) -> int:
@@ -168,15 +170,49 @@ def _integer_digits(con, text: str, column: str) -> int:
     return con.execute(f"SELECT max({whole}) FROM {text} WHERE {fast_test(column, V.INTEGER)}").fetchone()[0] or 1
 
 
-def type_columns(con, text: str, ids: list[str], table_rows: int) -> list[ColumnType]:
-    """The type of every column of the text table ``text`` (a SQL relation with ``_row``)."""
+def _assume_from_sample(con, text: str, columns: list[str], fast_kinds: list[str | None],
+                        sample: list[T.ColumnCounts]) -> tuple[list[tuple], list[int]]:
+    """Like :func:`_check_fast_forms`, but only columns whose sample has cells outside the fast
+    form are looked at (by the caller); the others are assumed to have none, which the typed
+    table asserts as it is written (see :func:`typed_select`)."""
+    outside = [f"count(*) FILTER (WHERE {c} IS NOT NULL AND NOT {fast_test(c, k)})" if k else "0"
+               for c, k in zip(columns, fast_kinds, strict=True)]
+    sample_slow = con.execute(f"SELECT {', '.join(outside)} FROM hk_sample").fetchone()
+    parts = [f"count({c})" for c in columns]
+    for c, kind, slow in zip(columns, fast_kinds, sample_slow, strict=True):
+        if kind == V.DECIMAL:
+            # Digits decide the column's precision, so they are taken from every cell.
+            whole, frac = _fast_digits(c)
+            test = f"{c} IS NOT NULL" if not slow else fast_test(c, kind)
+            parts += [f"max(CASE WHEN {test} THEN {whole} END)", f"max(CASE WHEN {test} THEN {frac} END)"]
+    totals = list(con.execute(f"SELECT {', '.join(parts)} FROM {text}").fetchone())
+    non_null = totals[:len(columns)]
+    digits = totals[len(columns):]
+    checks = []
+    for i, kind in enumerate(fast_kinds):
+        whole_frac = (digits.pop(0), digits.pop(0)) if kind == V.DECIMAL else (None, None)
+        checks.append((non_null[i], None if sample_slow[i] else 0, *whole_frac))
+    return checks, [i for i, n in enumerate(sample_slow) if n]
+
+
+def type_columns(con, text: str, ids: list[str], table_rows: int, check_all: bool = False) -> list[ColumnType]:
+    """The type of every column of the text table ``text`` (a SQL relation with ``_row``).
+
+    Unless ``check_all``, what the sample suggests is assumed where it cannot
+    be known without a pass over every cell, and the typed table asserts it
+    (a failed assertion raises an error containing :data:`UNCHECKED`; then
+    type again with ``check_all``).
+    """
     columns = [quote_identifier(i) for i in ids]
     sample = _sample_counts(con, text, columns)
     if table_rows <= SAMPLE_ROWS:
         return [ColumnType(T.column_kind(c), c) for c in sample]
     fast_kinds = [_fast_kind(c) for c in sample]
-    checks = _check_fast_forms(con, text, columns, fast_kinds)
-    slow_columns = [i for i, (_, slow, *_) in enumerate(checks) if slow]
+    if check_all:
+        checks = _check_fast_forms(con, text, columns, fast_kinds)
+        slow_columns = [i for i, (_, slow, *_) in enumerate(checks) if slow]
+    else:
+        checks, slow_columns = _assume_from_sample(con, text, columns, fast_kinds, sample)
     slow_counts: dict[int, T.ColumnCounts] = {}
     if slow_columns:
         # The cells outside the fast form, as distinct values with how often they occur.
@@ -192,12 +228,15 @@ def type_columns(con, text: str, ids: list[str], table_rows: int) -> list[Column
         if fast_kind is None:
             result.append(ColumnType(V.TEXT, T.ColumnCounts(non_null=non_null, kinds={T.TEXT: non_null})))
             continue
+        if slow_cells is None:
+            slow_cells = slow_counts[i].non_null
         counts = _merge(slow_counts.get(i) if slow_cells else None, fast_kind, non_null - slow_cells,
                         digits or 1, scale or 0, non_null)
         kind = T.column_kind(counts)
         if kind == V.DECIMAL and fast_kind == V.INTEGER and non_null > slow_cells:
             counts.int_digits = max(counts.int_digits, _integer_digits(con, text, column))
-        plan = ColumnType(kind, counts, fast_kind=fast_kind, fast_cells=non_null - slow_cells)
+        plan = ColumnType(kind, counts, fast_kind=fast_kind, fast_cells=non_null - slow_cells,
+                          assumed=not check_all)
         if slow_cells and kind != V.TEXT:
             plan.values = _map_values(con, i, kind, plan.precision, counts.scale)
         result.append(plan)
@@ -219,13 +258,26 @@ def typed_select(text: str, ids: list[str], types: list[ColumnType]) -> str:
         if t.kind == V.TEXT:
             selected.append(f"{cell} AS {column}")
             continue
-        other = f"CAST(NULL AS {T.sql_type(t.kind, t.precision, t.counts.scale)})"
+        target = T.sql_type(t.kind, t.precision, t.counts.scale)
+        other = f"CAST(NULL AS {target})"
         if t.values:
             other = f"getvariable('{t.values}')[enum_code(TRY_CAST({cell} AS {t.values})) + 1]"
-        if t.fast_cells and t.values:  # then the fast kind joins into the column's kind
+        elif t.assumed:
+            other = f"CASE WHEN {cell} IS NULL THEN {other} ELSE error('{UNCHECKED}') END"
+        if t.fast_cells:  # then the fast kind joins into the column's kind
             value = fast_value(cell, t.fast_kind, t.kind, t.precision, t.counts.scale)
+            if t.assumed and t.kind == V.DECIMAL:
+                value = _asserted_decimal(cell, target, t.counts.scale)
             other = f"CASE WHEN {fast_test(cell, t.fast_kind)} THEN {value} ELSE {other} END"
-        elif t.fast_cells:  # every filled cell has the fast form
-            other = fast_value(cell, t.fast_kind, t.kind, t.precision, t.counts.scale)
         selected.append(f"{other} AS {column}")
     return f"SELECT t._id, {', '.join(selected)} FROM {text} AS t"
+
+
+def _asserted_decimal(cell: str, target: str, scale: int) -> str:
+    """A plain number as ``target``, failing with UNCHECKED when its digits do not fit."""
+    dot = f"strpos({cell}, '.')"
+    canonical = f"replace(regexp_replace({cell}, '^[△▲]', '-'), ',', '')"
+    # A longer fraction would be rounded silently, so it is checked before the cast.
+    return (f"CASE WHEN {dot} = 0 OR length({cell}) - {dot} <= {scale} "
+            f"THEN coalesce(TRY_CAST({cell} AS {target}), TRY_CAST({canonical} AS {target}), error('{UNCHECKED}')) "
+            f"ELSE error('{UNCHECKED}') END")

@@ -9,12 +9,12 @@ explicit dialect and column count and no sniffing.
 DuckDB and Python's csv module agree on well-formed files; where they might
 not, this path steps aside and the caller reads the file with Python
 (:class:`NotRegular`): a row with more or fewer fields than the header or any
-record DuckDB rejects, a field with a line break (a line with an odd number
-of quotes), bare CR line breaks, blanks next to a quote character in the rows
-read by Python, or more note rows below the table than the Python path would
-skip. The transcoder prefixes every line with its number, so each record's
-line number (``_row``) comes from the file itself; empty lines are left out
-and rows are numbered again when blank rows leave gaps.
+record DuckDB rejects, a field with a line break or an empty line among the
+data (the record count then differs from the line count, and line numbers
+would be wrong), bare CR line breaks, blanks next to a quote character in the
+rows read by Python, or more note rows below the table than the Python path
+would skip. A record's line number (``_row``) is the header's line count plus
+its position, which is exact because there is one record per line.
 """
 
 from __future__ import annotations
@@ -169,12 +169,12 @@ def _read_tail(path: Path, enc: EncodingResult, dialect: delimited.Dialect, ncol
 
 
 def _csv_source(parts: list[Path], dialect: delimited.Dialect, ncols: int) -> str:
-    """The part files as rows: ``line`` (within its part), ``filename`` and ``c0`` … ``cN``."""
+    """The part files, in order, as rows of text columns ``c0`` … ``cN``."""
     files = "[" + ", ".join(literal(str(p)) for p in parts) + "]"
-    columns = "{'line': 'BIGINT', " + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols)) + "}"
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols)) + "}"
     return (f"read_csv({files}, auto_detect=false, header=false, delim={literal(dialect.delimiter)}, "
             f"quote={literal(dialect.quotechar)}, escape={literal(dialect.quotechar)}, columns={columns}, "
-            f"strict_mode=true, null_padding=false, filename=true)")
+            f"strict_mode=true, null_padding=false)")
 
 
 def _keep_columns(con, source: str, names: list[str]) -> list[int]:
@@ -205,43 +205,35 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
         start = 3
     tail = _read_tail(path, enc, dialect, plan.ncols, start, size)
     try:
-        parts, part_checks = transcode.to_utf8(path, enc.encoding, start, tail.cut, work, dialect.delimiter,
-                                               file_size=size,
+        parts, part_checks = transcode.to_utf8(path, enc.encoding, start, tail.cut, work, file_size=size,
                                                progress=lambda done: progress("decode", done, tail.cut - start))
     except transcode.DecodeFailure as failure:
         raise EncodingFailed(failure) from failure
     lines = sum(c.lines for c in part_checks)
-    if any(c.bare_cr or c.odd_quotes for c in part_checks) or lines == 0:
-        raise NotRegular("line breaks inside fields or bare CR")
+    if any(c.bare_cr for c in part_checks) or lines == 0:
+        raise NotRegular("bare CR line breaks")
     progress("decode", tail.cut - start, tail.cut - start)
     source = _csv_source(parts, dialect, plan.ncols)
     skipped = first_data_line - 1
-    # Line number = lines above the data + lines of the earlier parts + line within the part.
-    offsets, before = [], skipped
-    for part, checks in zip(parts, part_checks, strict=True):
-        offsets.append(f"WHEN {literal(str(part))} THEN {before}")
-        before += checks.lines
-    row = f"line + CASE filename {' '.join(offsets)} END"
     try:
         keep = _keep_columns(con, source, plan.names)
         ids = ids_for([plan.names[c] for c in keep])
         cells = ", ".join(blank_to_null(f"c{c}") + f" AS c{c}" for c in keep)
         named = ", ".join(f"c{c} AS " + quote_identifier(i) for c, i in zip(keep, ids, strict=True))
         not_blank = " OR ".join(f"c{c} IS NOT NULL" for c in keep)
-        rows_sql = f"SELECT {row} AS _row, {cells} FROM {source}"
-        con.execute(f"COPY (SELECT _row - {skipped} AS _id, _row, {named} FROM ({rows_sql}) WHERE {not_blank}) "
-                    f"TO {literal(str(text_path))} ({parquet_options})")
-        row_count, last_id = con.execute(
-            f"SELECT count(*), max(_id) FROM read_parquet({literal(str(text_path))})").fetchone()
-        if row_count != last_id:
-            # Blank rows or empty lines left gaps: number the rows again, in line order.
-            renumbered = text_path.with_name(text_path.name + ".tmp")
-            con.execute(f"COPY (SELECT row_number() OVER (ORDER BY _row) AS _id, * EXCLUDE (_id) "
-                        f"FROM read_parquet({literal(str(text_path))})) TO {literal(str(renumbered))} "
-                        f"({parquet_options})")
-            renumbered.replace(text_path)
+        # row_number() over the reader keeps the file's order (a streaming window).
+        con.execute(
+            f"COPY (SELECT row_number() OVER () AS _id, _row, {named} FROM ("
+            f"SELECT {skipped} + row_number() OVER () AS _row, {cells} FROM {source}) WHERE {not_blank}) "
+            f"TO {literal(str(text_path))} ({parquet_options})")
+        last_row, row_count = con.execute(
+            f"SELECT max(_row), count(*) FROM read_parquet({literal(str(text_path))})").fetchone()
     except duckdb.Error as exc:
         raise NotRegular(str(exc).splitlines()[0]) from exc
+    # One record per line, or line numbers would be wrong: an empty line (which
+    # DuckDB skips) or a field spanning lines sends the file to Python.
+    if last_row is None or last_row - skipped != lines:
+        raise NotRegular("records and lines differ")
     warnings = list(plan.warnings)
     if tail.notes:
         first_tail_line = first_data_line + lines

@@ -11,9 +11,10 @@ so the result is always identical to a strict Python decode and an invalid
 byte is reported at its offset. UTF-8 is copied as is (DuckDB validates it
 when it reads the copy); other encodings use Python's incremental decoder.
 
-While copying, each line is prefixed with its line number, and what the fast
-CSV reader would read differently from Python's csv module is noticed: bare
-CR line breaks and fields that span lines.
+While copying, line breaks are counted with byte counts only (work per line
+in Python would cost seconds): the number of lines is compared with the CSV
+reader's record count, and bare CR line breaks, which Python's csv module
+would read differently, are noticed.
 """
 
 from __future__ import annotations
@@ -43,74 +44,37 @@ class DecodeFailure(Exception):
 
 @dataclass
 class OutputChecks:
-    """Facts about the lines written, which decide whether the fast reader may be used."""
+    """Facts about the UTF-8 output that decide whether the fast reader may be used."""
 
-    lines: int = 0  # physical lines, empty ones included
-    empty_lines: int = 0  # left out of the output
+    lines: int = 0  # LF bytes, plus one for a last line without one
     carriage_returns: int = 0
-    line_end_crs: int = 0
-    odd_quotes: bool = False  # some line holds an odd number of quotes: a field spans lines
     last_byte: int | None = None
 
     @property
     def bare_cr(self) -> bool:
-        """Some CR is not part of a CRLF line break (Python's csv module would break the line there)."""
-        return self.carriage_returns != self.line_end_crs
-
-    def merge(self, other: OutputChecks) -> None:
-        self.lines += other.lines
-        self.empty_lines += other.empty_lines
-        self.carriage_returns += other.carriage_returns
-        self.line_end_crs += other.line_end_crs
-        self.odd_quotes = self.odd_quotes or other.odd_quotes
-        if other.last_byte is not None:
-            self.last_byte = other.last_byte
+        """Some CR is not the end of a CRLF line break (judged by counts: all lines end in CRLF or none)."""
+        return self.carriage_returns not in (0, self.lines)
 
 
-class _LineWriter:
-    """Writes UTF-8 lines, each prefixed with its line number within the part.
+class _Writer:
+    """Writes the UTF-8 output and counts line breaks with C-speed byte counts only."""
 
-    The prefix gives DuckDB each record's line number without a window
-    function, which would make its reader single-threaded. Empty lines are
-    left out (they are blank rows) but counted.
-    """
-
-    def __init__(self, out, delimiter: str, quote: bytes = b'"'):
+    def __init__(self, out):
         self.out = out
-        self.prefix = b"%d" + delimiter.encode("ascii") + b"%b\n"
-        self.quote = quote
-        self.pending = b""
         self.checks = OutputChecks()
 
     def feed(self, data: bytes) -> None:
-        if not data:
-            return
-        data = self.pending + data if self.pending else data
-        cut = data.rfind(b"\n") + 1
-        self.pending = data[cut:]
-        if cut:
-            self.checks.carriage_returns += data.count(b"\r", 0, cut)
-            self._write(data[:cut].split(b"\n")[:-1])
+        if data:
+            self.out.write(data)
+            self.checks.lines += data.count(b"\n")
+            if b"\r" in data:
+                self.checks.carriage_returns += data.count(b"\r")
+            self.checks.last_byte = data[-1]
 
     def close(self) -> OutputChecks:
-        if self.pending:
-            self.checks.carriage_returns += self.pending.count(b"\r")
-            self._write([self.pending])
-            self.pending = b""
+        if self.checks.last_byte not in (None, 0x0A):
+            self.checks.lines += 1
         return self.checks
-
-    def _write(self, lines: list[bytes]) -> None:
-        checks = self.checks
-        first = checks.lines + 1
-        checks.lines += len(lines)
-        checks.last_byte = lines[-1][-1:][0] if lines[-1] else 0x0A
-        checks.line_end_crs += sum(line.endswith(b"\r") for line in lines)
-        if not checks.odd_quotes and any(line.count(self.quote) & 1 for line in lines if self.quote in line):
-            checks.odd_quotes = True
-        prefix = self.prefix
-        kept = [prefix % (first + k, line) for k, line in enumerate(lines) if line and line != b"\r"]
-        checks.empty_lines += len(lines) - len(kept)
-        self.out.write(b"".join(kept))
 
 
 # --- iconv through ctypes (calls into C release the GIL) -----------------------
@@ -157,7 +121,7 @@ def _python_char(data: bytes, encoding: str) -> tuple[bytes, int] | None:
     return None
 
 
-def _iconv_part(path: Path, encoding: str, start: int, end: int, writer: _LineWriter,
+def _iconv_part(path: Path, encoding: str, start: int, end: int, writer: _Writer,
                 done: list[int], final: bool) -> None:
     lib = _iconv_lib()
     handle = lib.iconv_open(b"UTF-8", ICONV_NAMES[encoding])
@@ -213,7 +177,7 @@ def _iconv_part(path: Path, encoding: str, start: int, end: int, writer: _LineWr
         lib.iconv_close(handle)
 
 
-def _copy_part(path: Path, start: int, end: int, writer: _LineWriter, done: list[int]) -> None:
+def _copy_part(path: Path, start: int, end: int, writer: _Writer, done: list[int]) -> None:
     with path.open("rb", buffering=0) as src:
         src.seek(start)
         left = end - start
@@ -226,7 +190,7 @@ def _copy_part(path: Path, start: int, end: int, writer: _LineWriter, done: list
             done[0] += len(data)
 
 
-def _codec_part(path: Path, encoding: str, start: int, end: int, writer: _LineWriter, done: list[int],
+def _codec_part(path: Path, encoding: str, start: int, end: int, writer: _Writer, done: list[int],
                 final: bool) -> None:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     with path.open("rb") as src:
@@ -262,12 +226,10 @@ def split_at_lines(path: Path, start: int, end: int, parts: int) -> list[tuple[i
     return list(zip(bounds, bounds[1:], strict=False))
 
 
-def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, delimiter: str, *,
+def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
             file_size: int, workers: int = 2,
             progress: Callable[[int], None] | None = None) -> tuple[list[Path], list[OutputChecks]]:
     """Write bytes [start, end) of ``path`` as UTF-8 part files in ``dest_dir``, in order.
-
-    Every line is prefixed with its number within its part (see :class:`_LineWriter`).
 
     Raises :class:`DecodeFailure` when the bytes are not valid in ``encoding``.
     """
@@ -285,7 +247,7 @@ def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, del
         final = hi >= file_size
         try:
             with outputs[i].open("wb") as out:
-                writer = _LineWriter(out, delimiter)
+                writer = _Writer(out)
                 if encoding in COPY_ENCODINGS:
                     _copy_part(path, lo, hi, writer, done[i])
                 elif iconv_available(encoding):

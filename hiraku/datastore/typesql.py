@@ -91,8 +91,14 @@ _FIRST_CHARS = "0123456789+-△▲明大昭平令MTSHRmtshrFf有無" + "".join(_
 
 
 def blank_to_null(column: str) -> str:
-    """The cell as written, or NULL when it holds only whitespace."""
-    return f"CASE WHEN regexp_full_match({column}, {literal(_WS_CLASS + '*')}) THEN NULL ELSE {column} END"
+    """The cell as written, or NULL when it holds only whitespace.
+
+    Only a cell that starts with a character that could be whitespace (none
+    lies in 33–127 or above U+3000) pays for the regular expression.
+    """
+    blank = f"regexp_full_match({column}, {literal(_WS_CLASS + '*')})"
+    return (f"CASE WHEN ascii({column}) BETWEEN 33 AND 127 OR ascii({column}) > 12288 THEN {column} "
+            f"WHEN {blank} THEN NULL ELSE {column} END")
 
 
 def _trimmed(column: str) -> str:
