@@ -34,6 +34,7 @@ from . import sql as sql_engine
 from .errors import IngestError, Problem
 from .ingest import ingest_file
 from .models import DatastoreTable
+from .signals import announce_table
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ def ingest_resource(resource_id: str) -> None:
         Resource.objects.filter(pk=resource.pk).update(encoding=result.encoding_label)
     # The stored package dict carries datastore_active.
     index_dataset(resource.dataset_id)
+    announce_table(resource.pk, result.version)
 
 
 def _record_changes(resource: Resource, version: int, primary_key: list[str]) -> None:
@@ -250,6 +252,7 @@ def _publish_pushed(resource: Resource, table: DatastoreTable | None, fields, ro
         DatastoreTable.objects.filter(pk=table.pk).update(**values)
         table.refresh_from_db()
     transaction.on_commit(lambda: index_dataset(resource.dataset_id))
+    announce_table(resource.pk, version)
     table.resource = resource
     return table
 

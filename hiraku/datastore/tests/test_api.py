@@ -4,54 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from hiraku.api.tests.helpers import call_get, call_post, error_of, result_of
 from hiraku.catalog import services as catalog
-from hiraku.catalog.models import Organization
 from hiraku.datastore.models import DatastoreTable
 
-TOILETS_CSV = (
-    "高松市 公衆トイレ一覧\r\n"
-    "\r\n"
-    "ID,名称,所在地,緯度,経度,男性トイレ総数,設置日,多目的トイレ\r\n"
-    "1,髙松駅前トイレ,高松市浜ノ町1-1,34.3506,134.0467,３,令和2年4月1日,有\r\n"
-    "2,中央公園トイレ,高松市番町1丁目,34.3389,134.0475,\"1,204\",R3.5.10,無\r\n"
-    "3,栗林公園北門トイレ,高松市栗林町1丁目,34.3297,134.0441,2,H31.4.30,有\r\n"
-).encode("cp932")
-
-
-@pytest.fixture
-def client():
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
-
-
-@pytest.fixture
-def city(db, settings, tmp_path, django_user_model):
-    settings.MEDIA_ROOT = tmp_path / "files"
-    settings.DATA_DIR = tmp_path / "data"
-    admin = django_user_model.objects.create_superuser("admin", "admin@example.jp", "pw-admin-0001")
-    Organization.objects.create(name="takamatsu-city", title="高松市", lgcode="372013")
-    return admin
-
-
-def make_dataset(admin, name="toilets", private=False):
-    return catalog.create_dataset(admin, {
-        "name": name, "title": "公衆トイレ", "organization": "takamatsu-city", "notes": "", "tags": "",
-        "groups": [], "license_id": "cc-by-4.0", "standard_type": "", "update_frequency": "IRREG",
-        "state": "active", "private": private,
-    })
-
-
-def upload(admin, dataset, content=TOILETS_CSV, filename="toilets.csv", capture=None):
-    with capture(execute=True):
-        return catalog.add_resource(admin, dataset, {"name": "トイレ"},
-                                    files={"file": SimpleUploadedFile(filename, content)})
-
-
-@pytest.fixture
-def toilets(city, django_capture_on_commit_callbacks):
-    return upload(city, make_dataset(city), capture=django_capture_on_commit_callbacks)
+from .factories import TOILETS_CSV, make_dataset, upload
 
 
 def test_upload_is_ingested_with_types(toilets):

@@ -10,7 +10,7 @@ import pytest
 from hiraku.accounts import tokens
 from hiraku.catalog.models import Organization
 
-from .test_api import TOILETS_CSV, make_dataset
+from .factories import TOILETS_CSV, make_dataset
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from hiraku.catalog.models import Organization
 from hiraku.datastore import dictionary, services
 from hiraku.datastore.models import DatastoreTable
 
-from .test_api import make_dataset, upload
+from .factories import make_dataset, upload
 
 
 @pytest.fixture

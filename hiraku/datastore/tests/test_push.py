@@ -9,7 +9,7 @@ from hiraku.api.tests.test_write_actions import post, token_for
 from hiraku.catalog.models import Resource
 from hiraku.datastore.models import DatastoreTable
 
-from .test_api import client, city, make_dataset, toilets  # noqa: F401  (fixtures)
+from .factories import make_dataset
 
 FIELDS = [{"id": "施設ID", "type": "text"}, {"id": "名称", "type": "text"}, {"id": "定員", "type": "int"},
           {"id": "開設日", "type": "date"}, {"id": "緯度", "type": "numeric"}]
