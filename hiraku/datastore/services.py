@@ -28,7 +28,7 @@ from hiraku.catalog.models import Resource, State
 from hiraku.core.jobs import job
 from hiraku.search.service import index_dataset
 
-from . import dumps, push, store, versions
+from . import dumps, profile, push, store, versions
 from . import search as table_search
 from . import sql as sql_engine
 from .errors import IngestError, Problem
@@ -89,6 +89,7 @@ def ingest_resource(resource_id: str) -> None:
         return
     sidecar = store.read_sidecar(data_dir(), str(resource.pk), result.version)
     _record_changes(resource, result.version, table.primary_key)
+    _warm_profile(resource, result.version)
     DatastoreTable.objects.filter(pk=table.pk).update(
         status=DatastoreTable.Status.DONE, version=result.version, row_count=result.table.row_count,
         schema=sidecar, error=None, source_hash=f"sha256:{result.sha256}", finished_at=timezone.now(),
@@ -107,6 +108,14 @@ def _record_changes(resource: Resource, version: int, primary_key: list[str]) ->
         versions.record_changes(_directory(resource), version, primary_key)
     except Exception:  # a missing summary must not fail the new version
         logger.exception("change summary of %s v%s failed", resource.pk, version)
+
+
+def _warm_profile(resource: Resource, version: int) -> None:
+    """Compute the column profile now, so the first visitor of the resource page does not wait for it."""
+    try:
+        profile.profile_table(_directory(resource) / store.table_file_names(version, 0)[0])
+    except Exception:  # the page computes it on demand instead
+        logger.exception("profile of %s v%s failed", resource.pk, version)
 
 
 def version_history(table: DatastoreTable) -> list[dict]:
