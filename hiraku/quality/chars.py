@@ -106,8 +106,15 @@ def has_halfwidth_kana(text: str) -> bool:
     return _HALFWIDTH_KANA_RE.search(text) is not None
 
 
+_DIGIT_DASH_RE = re.compile(r"(?<=[0-9０-９])ｰ(?=[0-9０-９])")
+
+
 def halfwidth_kana_to_fullwidth(text: str) -> str:
-    """ｶﾞｲﾄﾞ → ガイド (voiced marks combined), ｢｣､･ → 「」、・; nothing else changes."""
+    """ｶﾞｲﾄﾞ → ガイド (voiced marks combined), ｢｣､･ → 「」、・; nothing else changes.
+
+    A half-width long-vowel mark between digits (353ｰ1) was typed for a hyphen and becomes one.
+    """
+    text = _DIGIT_DASH_RE.sub("-", text)
     return _HALFWIDTH_KANA_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
 
 

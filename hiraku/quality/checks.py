@@ -26,7 +26,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Any
@@ -193,7 +193,8 @@ def build_plan(index: int, header: str, f, opts: Options) -> ColumnPlan:
     plan.kind = kind
     name = f.name if f is not None else header
     publisher = kind == "lgcode" and not name.startswith("所在地")
-    plan.ctx = VC.Context(field_name=name, lgcode=opts.lgcode, publisher_code=publisher and not plan.generic)
+    plan.ctx = VC.Context(field_name=name, lgcode=opts.lgcode, publisher_code=publisher and not plan.generic,
+                          six_digit_column=None)
     if f is not None and _field_is_numeric(f):
         plan.numeric, plan.strict = True, True
         plan.count = f.kind == "count" or (f.type == "integer" and (getattr(f, "minimum", None) or 0) >= 0)
@@ -314,7 +315,7 @@ class TableChecker:
         if len(header_rownums) > 1:
             example = next((n for n in info.names if " / " in n), info.names[0])
             self.add("structure.multi_row_header", row=first,
-                     params={"count": len(header_rownums), "rows": "、".join(str(r) for r in header_rownums),
+                     params={"count": len(header_rownums), "rows": f"{header_rownums[0]}–{header_rownums[-1]}",
                              "example": example.replace(" / ", "_")})
 
     # -- header and standard
@@ -327,10 +328,15 @@ class TableChecker:
         for rownum, cells in header_cells:
             for i, cell in enumerate(cells):
                 text = "" if cell is None else str(cell)
+                column = stripped[i] if i < len(stripped) else None
                 fixed = _clean_header(text)
                 if fixed != text and fixed:
-                    self.add("header.spacing", row=rownum, column=stripped[i] if i < len(stripped) else None,
-                             column_number=i + 1, value=text, replacement=fixed)
+                    self.add("header.spacing", row=rownum, column=column, column_number=i + 1, value=text,
+                             replacement=fixed)
+                for rule, replacement, params in textcheck.text_issues(text) if text else ():
+                    if rule not in ("text.surrounding_spaces", "text.line_break"):
+                        self.add(rule, row=rownum, column=column, column_number=i + 1, value=text,
+                                 replacement=replacement, params=dict(params))
         counts = Counter(n for n in stripped if n)
         seen: Counter = Counter()
         for i, name in enumerate(stripped):
@@ -517,6 +523,9 @@ class TableChecker:
             self._text_checks(plan, arr, nums)
             if plan.numeric is None:
                 plan.numeric = _profile_numeric(arr, present, n_present)
+            if plan.kind == "lgcode" and plan.ctx.six_digit_column is None:
+                six = C.count(C.matches(arr, r"^[0-9]{6}$"))
+                plan.ctx = replace(plan.ctx, six_digit_column=six > C.count(C.matches(arr, r"^[0-9]{5}$")))
             if plan.numeric:
                 valid_numbers[plan.index] = self._number_checks(plan, arr, present, nums)
             for fast, extra, judge, cache in plan.checks:

@@ -80,12 +80,15 @@ class CodeProblem:
     expected: str | None = None
 
 
-def diagnose(value: str) -> CodeProblem | None:
+def diagnose(value: str, prefer_padding: bool = False) -> CodeProblem | None:
     """What is wrong with ``value`` as a 6-digit local government code (None: nothing).
 
     A 5-digit value is either the JIS code without its check digit (37201 →
     372013) or a 6-digit code whose leading zero a spreadsheet dropped
-    (11002 → 011002); whichever is a real code is proposed.
+    (11002 → 011002); whichever is a real code is proposed. For the 15 values
+    where both are real codes (11100: 111007 さいたま市 or 011100 札幌市清田区),
+    ``prefer_padding`` decides: the caller sets it when the rest of the column
+    holds 6-digit codes.
     """
     from hiraku.datastore import values as V
 
@@ -105,6 +108,8 @@ def diagnose(value: str) -> CodeProblem | None:
         added = with_check_digit(half)
         padded = "0" + half
         candidates = [c for c in (added, padded) if is_valid_lgcode(c) and is_known(c)]
+        if len(candidates) == 2:
+            candidates = [padded if prefer_padding else added]
         if len(candidates) == 1:
             rule = "value.lgcode_five_digits" if candidates[0] == added else "value.lgcode_leading_zero"
             return CodeProblem(rule, replacement=candidates[0])

@@ -39,6 +39,7 @@ class Context:
     field_name: str = ""
     lgcode: str | None = None  # the publishing organisation's code
     publisher_code: bool = False  # the field is the publisher's 全国地方公共団体コード (not 所在地_…)
+    six_digit_column: bool | None = False  # most codes in the column have 6 digits (so 5 digits lost a leading zero)
 
 
 def _fullwidth_fix(value: str, valid) -> Issue | None:
@@ -52,7 +53,7 @@ def _fullwidth_fix(value: str, valid) -> Issue | None:
 # --- lgcode ----------------------------------------------------------------------------------------------
 
 def judge_lgcode(value: str, ctx: Context) -> Issue | None:
-    problem = lgcodes.diagnose(value)
+    problem = lgcodes.diagnose(value, prefer_padding=ctx.six_digit_column)
     code = value.strip()
     if problem is not None:
         params = {"expected": problem.expected} if problem.expected else {}
