@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from . import coltypes, delimited, fastcsv, geo, header, rows, store, typesql, xlsx
+from . import coltypes, delimited, fastcsv, geo, header, rows, store, typesql, workbooks, xlsx
 from . import values as V
 from .encoding import detect_encoding, sniff_binary, sniff_encoding
 from .errors import LABELS, IngestError, Problem
@@ -44,7 +44,8 @@ from .errors import LABELS, IngestError, Problem
 MAX_COLUMNS = rows.MAX_COLUMNS
 DELIMITED_FORMATS = {"csv": ",", "tsv": "\t", "txt": None}
 XLSX_FORMATS = {"xlsx", "xlsm"}
-UNSUPPORTED_FORMATS = {"xls", "ods", "numbers"}
+WORKBOOK_FORMATS = set(workbooks.FORMATS)  # read with python-calamine
+UNSUPPORTED_FORMATS = {"numbers"}
 # Writing is the largest part of ingestion. Snappy takes a quarter less CPU than
 # zstd. Building string dictionaries (useless for names, addresses, URLs) costs
 # a third of the rest when DuckDB writes from Parquet, but skipping them makes
@@ -136,12 +137,14 @@ class IngestResult:
 # --- format detection ---------------------------------------------------------
 
 def detect_format(path: Path, declared: str | None = None) -> str:
-    """'csv', 'tsv', 'txt' or 'xlsx' from the declared format / extension, checked against the bytes."""
+    """'csv', 'tsv', 'txt', 'xlsx', 'xls' or 'ods' from the declared format / extension, checked against the bytes."""
     fmt = (declared or path.suffix.lstrip(".") or "csv").lower().lstrip(".")
     if fmt in UNSUPPORTED_FORMATS:
         raise IngestError("unsupported_format", format=fmt.upper())
     if fmt in XLSX_FORMATS:
         return "xlsx"
+    if fmt in WORKBOOK_FORMATS:
+        return fmt
     if fmt not in DELIMITED_FORMATS:
         raise IngestError("unsupported_format", format=fmt.upper())
     with path.open("rb") as fh:
@@ -431,8 +434,9 @@ def ingest_file(path: str | Path, resource_id: str, data_dir: str | Path, format
 
 def _table_readers(con, path: Path, fmt: str, work: Path, report: Progress, meta: dict):
     """One function per candidate table that writes its text Parquet file (or returns None)."""
-    if fmt != "xlsx":
+    if fmt in DELIMITED_FORMATS:
         yield lambda text_path: _read_delimited(con, path, fmt, work, text_path, report, meta)
         return
-    for sheet in xlsx.open_sheets(path):
+    sheets = xlsx.open_sheets(path) if fmt == "xlsx" else workbooks.open_sheets(path, fmt)
+    for sheet in sheets:
         yield lambda text_path, s=sheet.name, r=sheet.rows, m=sheet.merged_rows: _read_rows(con, r, s, m, work, text_path, report)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -146,7 +146,9 @@ def open_sheets(path: Path) -> Iterator[SheetSource]:
         workbook.close()
 
 
-def _iter_sheet(ws, merges) -> Iterator[tuple[int, list[str | None]]]:
+def fill_merged(rows: Iterable[tuple[int, list[str | None]]],
+                merges: list[tuple[int, int, int, int]]) -> Iterator[tuple[int, list[str | None]]]:
+    """Copy the value of each merged range's first cell into the other cells it covers."""
     fill: dict[int, list[tuple[int, tuple[int, int]]]] = {}
     anchor_keys: set[tuple[int, int]] = set()
     budget = MAX_MERGED_CELLS
@@ -161,20 +163,28 @@ def _iter_sheet(ws, merges) -> Iterator[tuple[int, list[str | None]]]:
                 if (r, c) != (r1, c1):
                     fill.setdefault(r, []).append((c, (r1, c1)))
     anchors: dict[tuple[int, int], str | None] = {}
+    for rownum, cells in rows:
+        if anchor_keys:
+            for c in range(1, len(cells) + 1):
+                if (rownum, c) in anchor_keys:
+                    anchors[(rownum, c)] = cells[c - 1]
+            for c, anchor in fill.get(rownum, ()):
+                if c > len(cells):
+                    cells.extend([None] * (c - len(cells)))
+                if cells[c - 1] is None:
+                    cells[c - 1] = anchors.get(anchor)
+        yield rownum, cells
+
+
+def _iter_sheet(ws, merges) -> Iterator[tuple[int, list[str | None]]]:
     # Dimensions recorded in files are often wrong; rows come back at their real length.
     ws.reset_dimensions()
-    try:
-        for rownum, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [cell_text(v) for v in row]
-            if anchor_keys:
-                for c in range(1, len(cells) + 1):
-                    if (rownum, c) in anchor_keys:
-                        anchors[(rownum, c)] = cells[c - 1]
-                for c, anchor in fill.get(rownum, ()):
-                    if c > len(cells):
-                        cells.extend([None] * (c - len(cells)))
-                    if cells[c - 1] is None:
-                        cells[c - 1] = anchors.get(anchor)
-            yield rownum, cells
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise IngestError("corrupt_xlsx", sheet=ws.title) from exc
+
+    def cells_as_text():
+        try:
+            for rownum, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                yield rownum, [cell_text(v) for v in row]
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise IngestError("corrupt_xlsx", sheet=ws.title) from exc
+
+    yield from fill_merged(cells_as_text(), merges)
