@@ -1,0 +1,199 @@
+"""The quality service layer: the check job, stored reports and dataset scores.
+
+``check_resource`` runs after each newly uploaded file (``resource_file_changed``)
+and keeps the latest report per resource. Reading functions follow the
+catalog's permissions: what a user may not see is reported as not found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from hiraku.catalog import permissions
+from hiraku.catalog import services as catalog
+from hiraku.catalog.models import Dataset, Organization, Resource, State
+from hiraku.core.jobs import job
+
+from .checks import validate_file
+from .models import QualityReport
+from .scores import ResourceFacts, Score, score_dataset
+
+logger = logging.getLogger(__name__)
+
+
+# --- the job --------------------------------------------------------------------------------------------
+
+def schedule_check(resource_id: str) -> None:
+    """Queue a check of the resource's file (called after the upload committed)."""
+    check_resource.enqueue(str(resource_id))
+
+
+@job
+def check_resource(resource_id: str) -> QualityReport | None:
+    """Validate the resource's uploaded file and store the report; None for a resource without a file.
+
+    Never raises: an unexpected failure is logged and recorded on the report."""
+    try:
+        resource = (Resource.objects.select_related("dataset", "dataset__organization")
+                    .filter(pk=resource_id).first())
+    except Exception:  # a malformed id must not break the queue either
+        logger.exception("quality check of %s failed", resource_id)
+        return None
+    if resource is None or resource.state != State.ACTIVE or not resource.file:
+        return None
+    started = timezone.now()
+    try:
+        with _local_file(resource) as path:
+            file_hash = _sha256(path)
+            report = validate_file(path, dataset=resource.dataset, filename=resource.original_filename,
+                                   format=(resource.format or None) and resource.format.lower())
+        data = report.as_dict()
+    except Exception as error:  # the queue must survive any file; the failure is on the record
+        logger.exception("quality check of %s failed", resource_id)
+        stored, _ = QualityReport.objects.update_or_create(resource=resource, defaults={
+            "status": QualityReport.Status.ERROR, "file_hash": resource.hash, "file_name": resource.original_filename,
+            "report": {}, "readable": False, "errors": 0, "warnings": 0, "infos": 0, "stars": None,
+            "standard_id": "", "standard_confidence": None, "missing_required": 0,
+            "error": f"{type(error).__name__}: {error}"[:2000], "seconds": 0.0, "created": started,
+        })
+        return stored
+    summary = data["summary"]
+    standard = data.get("standard") or {}
+    stored, _ = QualityReport.objects.update_or_create(resource=resource, defaults={
+        "status": QualityReport.Status.DONE, "file_hash": file_hash, "file_name": resource.original_filename,
+        "report": data, "readable": data["readable"], "errors": summary["errors"],
+        "warnings": summary["warnings"], "infos": summary["info"],
+        "stars": (data.get("stars") or {}).get("stars"), "standard_id": standard.get("id") or "",
+        "standard_confidence": standard.get("confidence"),
+        "missing_required": len(standard.get("missing_required") or []), "error": "",
+        "seconds": summary["seconds"], "created": started,
+    })
+    return stored
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return f"sha256:{digest.hexdigest()}"
+
+
+@contextmanager
+def _local_file(resource: Resource) -> Iterator[Path]:
+    """A local path to the resource's file; remote storage (S3) is copied to a temporary file."""
+    try:
+        yield Path(resource.file.path)
+        return
+    except NotImplementedError:
+        pass
+    scratch = Path(settings.DATA_DIR) / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(suffix=Path(resource.file.name).suffix, dir=scratch) as tmp:
+        with resource.file.open("rb") as source:
+            shutil.copyfileobj(source, tmp, 1 << 20)
+        tmp.flush()
+        yield Path(tmp.name)
+
+
+# --- reading --------------------------------------------------------------------------------------------
+
+def get_report(resource_id: str, user=None) -> QualityReport:
+    """The stored report of a resource the user may see; catalog.NotFound when there is none."""
+    resource = catalog.get_resource(str(resource_id), user)
+    report = QualityReport.objects.filter(resource=resource).first()
+    if report is None:
+        raise catalog.NotFound(str(resource_id))
+    report.resource = resource
+    return report
+
+
+def report_for(resource: Resource) -> QualityReport | None:
+    return QualityReport.objects.filter(resource=resource).first()
+
+
+@dataclass
+class DatasetQuality:
+    dataset: Dataset
+    score: Score
+    resources: list[tuple[Resource, QualityReport | None]]
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for _, r in self.resources if r is not None)
+
+    @property
+    def warnings(self) -> int:
+        return sum(r.warnings for _, r in self.resources if r is not None)
+
+    def resource_summaries(self) -> list[dict]:
+        out = []
+        for resource, report in self.resources:
+            entry = {"id": str(resource.pk), "name": resource.name, "format": resource.format,
+                     "uploaded": bool(resource.file), "report": report.summary if report else None}
+            out.append(entry)
+        return out
+
+    def as_dict(self) -> dict:
+        return {"dataset_id": str(self.dataset.pk), "name": self.dataset.name, "title": self.dataset.title,
+                **self.score.as_dict(), "errors": self.errors, "warnings": self.warnings,
+                "resources": self.resource_summaries()}
+
+
+def _active_resources(dataset: Dataset) -> list[Resource]:
+    resources = getattr(dataset, "_quality_resources", None)
+    if resources is None:
+        resources = list(dataset.resources.filter(state=State.ACTIVE).select_related("quality_report")
+                         .order_by("position", "created"))
+    return resources
+
+
+def _report_of(resource: Resource) -> QualityReport | None:
+    try:
+        return resource.quality_report
+    except QualityReport.DoesNotExist:
+        return None
+
+
+def dataset_quality(dataset: Dataset, *, now=None) -> DatasetQuality:
+    """The score of a dataset (already checked for visibility) with its resources' reports."""
+    pairs = [(r, _report_of(r)) for r in _active_resources(dataset)]
+    facts = [ResourceFacts(name=r.name, format=r.format, report=report) for r, report in pairs]
+    return DatasetQuality(dataset, score_dataset(dataset, facts, now=now), pairs)
+
+
+def dataset_quality_for(id_or_name: str, user=None) -> DatasetQuality:
+    return dataset_quality(catalog.get_dataset(id_or_name, user))
+
+
+def get_organization(id_or_name: str) -> Organization:
+    organization = Organization.objects.filter(name=id_or_name, state=State.ACTIVE).first()
+    if organization is None and catalog.looks_like_uuid(id_or_name):
+        organization = Organization.objects.filter(pk=id_or_name, state=State.ACTIVE).first()
+    if organization is None:
+        raise catalog.NotFound(id_or_name)
+    return organization
+
+
+def organization_quality(organization: Organization, user=None, *, now=None) -> list[DatasetQuality]:
+    """The organization's datasets the user may see, worst first (score, then errors, then title)."""
+    resources = Prefetch("resources", to_attr="_quality_resources",
+                         queryset=Resource.objects.filter(state=State.ACTIVE).select_related("quality_report")
+                         .order_by("position", "created"))
+    datasets = (Dataset.objects.filter(permissions.visible_datasets_q(user, include_drafts=True),
+                                       organization=organization)
+                .select_related("organization").prefetch_related(resources))
+    rows = [dataset_quality(d, now=now) for d in datasets]
+    rows.sort(key=lambda q: (q.score.score, -q.errors, q.dataset.title))
+    return rows

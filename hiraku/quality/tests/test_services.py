@@ -1,0 +1,98 @@
+"""The check job: it runs on upload, stores the latest report and never breaks the queue."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from hiraku.catalog import services as catalog
+from hiraku.quality import services
+from hiraku.quality.models import QualityReport
+
+from .catalog import make_dataset, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_upload_is_checked_and_the_report_stored(toilets):
+    report = QualityReport.objects.get(resource=toilets)
+    assert report.status == QualityReport.Status.DONE
+    assert report.file_hash == toilets.hash and report.file_hash.startswith("sha256:")
+    assert report.file_name == toilets.original_filename
+    rules = report.report["summary"]["rules"]
+    assert rules["value.lgcode_five_digits"] == 1
+    assert rules["value.fullwidth"] == 1
+    assert rules["text.wareki_date"] == 1
+    assert report.errors == report.report["summary"]["errors"] >= 2
+    assert report.warnings >= 2
+    assert report.stars == 3
+    assert report.standard_id == "public_toilet"
+    assert report.standard_confidence and report.standard_confidence >= 0.5
+    assert report.missing_required == 1
+    assert report.report["file"]["name"] == toilets.original_filename
+
+
+def test_a_new_file_replaces_the_report(toilets, city, django_capture_on_commit_callbacks):
+    clean = "名称,所在地\r\n片原町公衆便所,高松市片原町\r\n".encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog.update_resource(city, toilets, {"name": "トイレ"},
+                                files={"file": SimpleUploadedFile("toilets2.csv", clean)})
+    assert QualityReport.objects.filter(resource=toilets).count() == 1
+    report = QualityReport.objects.get(resource=toilets)
+    assert report.file_name == "toilets2.csv"
+    assert "value.lgcode_five_digits" not in report.report["summary"]["rules"]
+
+
+def test_a_link_without_a_file_gets_no_report(city, django_capture_on_commit_callbacks):
+    dataset = make_dataset(city)
+    with django_capture_on_commit_callbacks(execute=True):
+        resource = catalog.add_resource(city, dataset, {"name": "リンク", "url": "https://example.jp/data.csv"})
+    assert services.check_resource(str(resource.pk)) is None
+    assert not QualityReport.objects.exists()
+
+
+def test_an_unexpected_failure_is_recorded(toilets, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "validate_file", explode)
+    report = services.check_resource(str(toilets.pk))
+    assert report.status == QualityReport.Status.ERROR
+    assert "boom" in report.error
+    assert report.report == {}
+
+
+def test_unknown_or_malformed_ids_are_ignored(db):
+    assert services.check_resource("00000000-0000-0000-0000-000000000000") is None
+    assert services.check_resource("not-a-uuid") is None
+
+
+def test_private_reports_are_hidden_from_outsiders(hidden, member, city):
+    with pytest.raises(catalog.NotFound):
+        services.get_report(str(hidden.pk), None)
+    assert services.get_report(str(hidden.pk), member).resource_id == hidden.pk
+    assert services.get_report(str(hidden.pk), city).errors >= 2
+
+
+def test_dataset_quality_combines_score_and_reports(toilets):
+    quality = services.dataset_quality_for(toilets.dataset.name, None)
+    assert quality.errors >= 2
+    data = quality.as_dict()
+    assert data["resources"][0]["report"]["standard"] == "public_toilet"
+    by_id = {c["id"]: c for c in data["criteria"]}
+    assert by_id["no_errors"]["met"] is False
+    assert by_id["standard"]["met"] is False  # 設置位置 is missing
+    assert by_id["license"]["met"] is True
+
+
+def test_organization_quality_is_worst_first_and_respects_privacy(toilets, hidden, city,
+                                                                 django_capture_on_commit_callbacks):
+    good = make_dataset(city, "clean-list", notes="x" * 80, update_frequency="ANNUAL")
+    upload(city, good, django_capture_on_commit_callbacks, content="名称,所在地\r\n片原町公衆便所,高松市片原町\r\n".encode(),
+           filename="list.csv")
+    organization = services.get_organization("takamatsu-city")
+    public = [q.dataset.name for q in services.organization_quality(organization, None)]
+    assert public == ["toilets", "clean-list"]
+    everything = [q.dataset.name for q in services.organization_quality(organization, city)]
+    assert set(everything) == {"toilets", "hidden-toilets", "clean-list"}
+    assert everything[-1] == "clean-list"
