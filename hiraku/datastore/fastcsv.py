@@ -188,6 +188,14 @@ def _keep_columns(con, source: str, names: list[str]) -> list[int]:
     return [c for c, name in enumerate(names) if name or c in filled]
 
 
+def _renumber(con, text_path: Path, parquet_options: str) -> None:
+    """Blank rows were dropped: number the rows 1..n again, in line order."""
+    renumbered = text_path.with_name(text_path.name + ".tmp")
+    con.execute(f"COPY (SELECT row_number() OVER (ORDER BY _row) AS _id, * EXCLUDE (_id) "
+                f"FROM read_parquet({literal(str(text_path))})) TO {literal(str(renumbered))} ({parquet_options})")
+    renumbered.replace(text_path)
+
+
 def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, text_path: Path,
            parquet_options: str, ids_for: Callable[[list[int]], list[str]],
            progress: Callable[[str, int, int | None], None]) -> tuple[FastTable, list[int], list[str]]:
@@ -222,12 +230,15 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
         named = ", ".join(f"c{c} AS " + quote_identifier(i) for c, i in zip(keep, ids, strict=True))
         not_blank = " OR ".join(f"c{c} IS NOT NULL" for c in keep)
         # row_number() over the reader keeps the file's order (a streaming window).
+        # _id is the record's position too, until a blank row is dropped (see below).
         con.execute(
-            f"COPY (SELECT row_number() OVER () AS _id, _row, {named} FROM ("
+            f"COPY (SELECT _row - {skipped} AS _id, _row, {named} FROM ("
             f"SELECT {skipped} + row_number() OVER () AS _row, {cells} FROM {source}) WHERE {not_blank}) "
             f"TO {literal(str(text_path))} ({parquet_options})")
-        last_row, row_count = con.execute(
-            f"SELECT max(_row), count(*) FROM read_parquet({literal(str(text_path))})").fetchone()
+        last_row, row_count, last_id = con.execute(
+            f"SELECT max(_row), count(*), max(_id) FROM read_parquet({literal(str(text_path))})").fetchone()
+        if row_count != last_id:
+            _renumber(con, text_path, parquet_options)
     except duckdb.Error as exc:
         raise NotRegular(str(exc).splitlines()[0]) from exc
     # One record per line, or line numbers would be wrong: an empty line (which
