@@ -221,6 +221,7 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
     if any(c.bare_cr for c in part_checks) or lines == 0:
         raise NotRegular("bare CR line breaks")
     progress("decode", tail.cut - start, tail.cut - start)
+    progress("read", 0, None)
     source = _csv_source(parts, dialect, plan.ncols)
     skipped = first_data_line - 1
     try:
@@ -245,6 +246,7 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
     # DuckDB skips) or a field spanning lines sends the file to Python.
     if last_row is None or last_row - skipped != lines:
         raise NotRegular("records and lines differ")
+    progress("read", row_count, row_count)
     warnings = list(plan.warnings)
     if tail.notes:
         first_tail_line = first_data_line + lines

@@ -383,10 +383,11 @@ def ingest_file(path: str | Path, resource_id: str, data_dir: str | Path, format
     extension is used when it is missing. Raises :class:`IngestError` with a
     located, bilingual message when the file cannot become a table.
 
-    ``progress(phase, done, total)`` is called a few times per phase: "decode"
-    (bytes transcoded of the data part, fast path), "read" (rows read in
-    Python; total None), "convert" (steps of typing a table) and "publish"
-    (0 then 1). ``total`` is None when unknown.
+    ``progress(phase, done, total)`` is called a few times per phase, in this
+    order: "decode" (bytes of the data part transcoded; delimited files read
+    by DuckDB), "read" (rows read; total None while unknown), "convert"
+    (steps of typing and writing a table, out of 2) and "publish" (0, then 1).
+    Calls are throttled to a few per second and must return quickly.
     """
     started = time.perf_counter()
     path = Path(path)
