@@ -54,6 +54,8 @@ _NOTE_START_RE = re.compile(r"^\s*(?:※|＊|\*|注|[(（]\s*注|資料|出典|�
 _ADDRESS_FIELD_RE = re.compile(r"所在地|住所|番地|方書|建物|address|katagaki", re.IGNORECASE)
 _ID_HEADERS = frozenset({"id", "uri", "@id", "識別子"})
 _SPACES = " \t\r\n\u3000\xa0"
+_TEXT_AND_DATE_RE2 = f"{textcheck.SUSPICIOUS_RE2}|{VC.EXCEL_DATE_RE2}"
+_TEXT_AND_DATE_JOINED_RE2 = textcheck.joined_form(_TEXT_AND_DATE_RE2)
 
 
 # --- inputs ----------------------------------------------------------------------------------------------
@@ -145,6 +147,10 @@ class ColumnPlan:
     checks: list = dc_field(default_factory=list)  # (fast RE2 | None, extra RE2 | None, judge, cache)
     ctx: VC.Context = dc_field(default_factory=VC.Context)
     unique: bool = False  # values must be unique (IDs)
+    numeric_initial: bool | None = None
+    fast_covers_text: bool = False  # a value of the kind's exact form cannot have a notation problem
+    text_cache: dict = dc_field(default_factory=dict)
+    uri_possible: bool = True  # every value so far was a URI (for the 4★/5★ rating)
     nonblank: int = 0
     uris: int = 0
     duplicates: int = 0
@@ -153,6 +159,15 @@ class ColumnPlan:
     @property
     def label(self) -> str | None:
         return self.header or None
+
+    def reset(self) -> None:
+        """Forget what the data rows taught (a read that is started again)."""
+        self.numeric = self.numeric_initial
+        self.nonblank = self.uris = self.duplicates = 0
+        self.uri_possible = True
+        self.hosts = set()
+        if self.ctx.six_digit_column is not None:
+            self.ctx = replace(self.ctx, six_digit_column=None)
 
 
 def _generic_kinds() -> dict[str, str]:
@@ -207,6 +222,7 @@ def build_plan(index: int, header: str, f, opts: Options) -> ColumnPlan:
     if kind in VC.KINDS:
         check = VC.KINDS[kind]
         plan.checks.append((check.fast, check.extra, check.judge, {}))
+        plan.fast_covers_text = check.covers_text
     if f is not None and not plan.generic:
         if f.enum and kind not in ("yes_no", "flag"):
             plan.checks.append((VC.enum_re2(f.enum), None, VC.enum_judge(f.enum), {}))
@@ -214,6 +230,7 @@ def build_plan(index: int, header: str, f, opts: Options) -> ColumnPlan:
             plan.checks.append((None, None, VC.pattern_judge(f.pattern), {}))
     plan.excel_date = (kind in (None, "text") and _is_address_like(name)) or kind == "postal_code"
     plan.unique = kind == "id" or (header or "").strip().casefold() in _ID_HEADERS
+    plan.numeric_initial = plan.numeric
     return plan
 
 
@@ -245,7 +262,7 @@ class TableChecker:
         self.standard = None
         self.rows_checked = 0
         self.plans: list[ColumnPlan] = []
-        self.ids: dict[int, dict[str, int]] = {}
+        self.ids: dict[int, list[tuple[pa.Array, pa.Array, pa.Array]]] = {}
 
     # -- helpers
     def add(self, rule: str, row: int | None = None, plan: ColumnPlan | None = None, **kwargs) -> None:
@@ -298,7 +315,14 @@ class TableChecker:
             data_head = [(r, raw) for r, raw in read if r > last_header]
         else:
             data_head = [(r, raw) for r, raw in read if first_data is not None and r >= first_data]
-        self._scan_data(plans, names, data_head, rows, header_rownums)
+        if self._columnar_read_possible(info, header_rownums, data_head, len(plans)):
+            if self._scan_arrow(plans, names):
+                self._sheet_facts(plans, names)
+                return self.info
+            for plan in plans:
+                plan.reset()
+            self.ids = {}
+        self._scan_rows(plans, names, data_head, rows, header_rownums)
         self._sheet_facts(plans, names)
         return self.info
 
@@ -402,7 +426,113 @@ class TableChecker:
         return fields
 
     # -- data rows
-    def _scan_data(self, plans, names, data_head, rows: Iterator, header_rownums) -> None:
+    # -- the columnar read: clean delimited files straight into Arrow
+    def _columnar_read_possible(self, info, header_rownums, data_head, ncols: int) -> bool:
+        """A CSV whose first rows are regular: one header row in row 1, no blank or short rows, no quoted line breaks.
+
+        Then record n is line n, and the file can be parsed by Arrow's CSV
+        reader in batches; anything irregular later makes :meth:`_scan_arrow`
+        give up, and the row-by-row reader takes over.
+        """
+        text = self.source.text
+        if text is None or text.quoted_breaks or not info.has_header or header_rownums != [1] or ncols < 1:
+            return False
+        expected = 2
+        for rownum, raw in data_head:
+            if rownum != expected or len(raw) != ncols or _blank(raw):
+                return False
+            if ncols >= 3 and _width(raw) == 1 and raw[0] and raw[0].strip():
+                return False
+            expected += 1
+        return True
+
+    def _scan_arrow(self, plans: list[ColumnPlan], names: list[str]) -> bool:
+        """Check the data rows from Arrow batches; False (findings discarded) when the file is not regular after all."""
+        import pyarrow.csv as pacsv
+
+        text = self.source.text
+        ncols = len(plans)
+        invalid: list[int] = []
+
+        def on_invalid(row) -> str:
+            invalid.append(row.number or 0)
+            return "skip"
+
+        encoding = "utf8" if text.encoding in ("utf-8", "utf-8-sig") else text.encoding
+        column_names = [f"c{i}" for i in range(ncols)]
+        try:
+            reader = pacsv.open_csv(
+                text.path,
+                read_options=pacsv.ReadOptions(skip_rows=1, column_names=column_names, block_size=1 << 22,
+                                               encoding=encoding),
+                parse_options=pacsv.ParseOptions(delimiter=text.delimiter, quote_char='"', double_quote=True,
+                                                 escape_char=False, newlines_in_values=False,
+                                                 ignore_empty_lines=False, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in column_names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, LookupError, UnicodeError):
+            return False
+        main = self.findings
+        self.findings = Findings(max_per_rule=main.max_per_rule)
+        rownum = 2
+        ok = True
+        try:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                if invalid:
+                    ok = False
+                    break
+                n = batch.num_rows
+                if not n:
+                    continue
+                arrays = [batch.column(i) for i in range(ncols)]
+                presents = [C.nonblank(arr) for arr in arrays]
+                if not self._regular(arrays, presents, names):
+                    ok = False
+                    break
+                self._check_arrays(plans, list(range(rownum, rownum + n)), arrays, presents)
+                rownum += n
+            if ok and not invalid:
+                self._report_duplicate_ids(plans)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeError):
+            ok = False
+        finally:
+            attempt, self.findings = self.findings, main
+        data_rows = rownum - 2
+        if not ok or invalid or data_rows + 1 != text.records:
+            return False
+        main.merge(attempt)
+        self.info.data_rows = data_rows
+        self.rows_checked += data_rows
+        return True
+
+    @staticmethod
+    def _regular(arrays: list[pa.Array], presents: list[pa.Array], names: list[str]) -> bool:
+        """No blank rows, no single-cell rows (notes, titles) and no repeated header in this batch."""
+        empty = pc.invert(presents[0])
+        for present in presents[1:]:
+            empty = pc.and_(empty, pc.invert(present))
+        if len(presents) >= 3:
+            rest_empty = pc.invert(presents[1])
+            for present in presents[2:]:
+                rest_empty = pc.and_(rest_empty, pc.invert(present))
+            if C.count(pc.or_(empty, rest_empty)):
+                return False
+        elif C.count(empty):
+            return False
+        if names and names[0] and C.count(pc.equal(arrays[0], names[0])):
+            repeated = pc.equal(arrays[0], names[0])
+            for arr, name in zip(arrays[1:], names[1:], strict=False):
+                repeated = pc.and_(repeated, pc.equal(arr, name))
+            if C.count(pc.fill_null(repeated, False)):
+                return False
+        return True
+
+    # -- the row-by-row read
+    def _scan_rows(self, plans, names, data_head, rows: Iterator, header_rownums) -> None:
         ncols = len(plans)
         csv = self.sheet is None
         header_cells = [n for n in names]
@@ -500,6 +630,7 @@ class TableChecker:
             for r in gap:
                 self.add("structure.blank_row", row=r)
         flush()
+        self._report_duplicate_ids(plans)
         self.info.data_rows = data_rows
         self.rows_checked += data_rows
         if data_rows == 0 and self.sheet is not None and not header_rownums:
@@ -508,51 +639,90 @@ class TableChecker:
     # -- one batch, column by column
     def _check_batch(self, plans: list[ColumnPlan], nums: list[int], rows: list[list]) -> None:
         columns = list(zip(*rows, strict=True)) if rows else []
+        self._check_arrays(plans, nums, [C.to_array(values) for values in columns])
+
+    def _check_arrays(self, plans: list[ColumnPlan], nums: list[int], columns: list[pa.Array],
+                      presents: list[pa.Array] | None = None) -> None:
         arrays: dict[int, pa.Array] = {}
         valid_numbers: dict[int, pa.Array] = {}
-        for plan, values in zip(plans, columns, strict=True):
-            arr = C.to_array(values)
+        accepted: dict[int, pa.Array] = {}
+        for plan, arr in zip(plans, columns, strict=True):
             arrays[plan.index] = arr
-            present = C.nonblank(arr)
+            present = presents[plan.index] if presents is not None else C.nonblank(arr)
             n_present = C.count(present)
             plan.nonblank += n_present
+            if _must_fill(plan):
+                self._required_missing(plan, present, nums, len(arr) - n_present)
             if n_present == 0:
-                if _must_fill(plan):
-                    self._required_missing(plan, present, nums)
                 continue
-            self._text_checks(plan, arr, nums)
             if plan.numeric is None:
                 plan.numeric = _profile_numeric(arr, present, n_present)
             if plan.kind == "lgcode" and plan.ctx.six_digit_column is None:
                 six = C.count(C.matches(arr, r"^[0-9]{6}$"))
                 plan.ctx = replace(plan.ctx, six_digit_column=six > C.count(C.matches(arr, r"^[0-9]{5}$")))
+            # One pass accepts the cells that are certainly fine (a plain number, a value of the kind's
+            # exact form): over the joined column when it is entirely fine, else cell by cell. Only the
+            # rest is examined further, so a clean column costs one search.
+            values = arr if n_present == len(arr) else arr.filter(present)
+            rest = None  # cells the first pass did not accept (None: no first pass, or all accepted)
+            clean = False
+            first_fast = plan.checks[0][0] if plan.checks else None
             if plan.numeric:
-                valid_numbers[plan.index] = self._number_checks(plan, arr, present, nums)
-            for fast, extra, judge, cache in plan.checks:
-                candidates = present if fast is None else C.and_not(present, C.matches(arr, fast))
-                if extra is not None:
-                    candidates = pc.or_(candidates, pc.and_(present, C.matches(arr, extra)))
+                pattern = textcheck.COUNT_RE2 if plan.count else textcheck.PLAIN_NUMBER_RE2
+                if C.all_match(values, C.body(pattern)):
+                    valid_numbers[plan.index], clean = present, True
+                else:
+                    valid_numbers[plan.index] = C.matches(arr, pattern)
+                    rest = C.and_not(present, valid_numbers[plan.index])
+            elif first_fast is not None and plan.fast_covers_text:
+                if C.all_match(values, C.body(first_fast)):
+                    accepted[plan.index], clean = present, True
+                else:
+                    accepted[plan.index] = C.matches(arr, first_fast)
+                    rest = C.and_not(present, accepted[plan.index])
+            if not clean:
+                self._text_checks(plan, arr, nums, rest, values)
+            if plan.numeric and rest is not None:
+                self._number_checks(plan, arr, rest, nums)
+            for k, (fast, extra, judge, cache) in enumerate(plan.checks):
+                if fast is None:
+                    candidates = present
+                elif k == 0 and plan.index in accepted:
+                    candidates = rest
+                elif C.body(fast) and C.all_match(values, C.body(fast)):
+                    candidates = None
+                else:
+                    candidates = C.and_not(present, C.matches(arr, fast))
+                if extra is not None and not C.none_match(values, "(?m)" + extra):
+                    doubtful = pc.and_(present, C.matches(arr, extra))
+                    candidates = doubtful if candidates is None else pc.or_(candidates, doubtful)
+                if candidates is None:
+                    continue
                 for hit in _examine(arr, candidates, judge, plan.ctx, cache):
                     self._emit(plan, nums[hit.index], hit.value, hit.issue)
-            if plan.excel_date:
-                for hit in _examine(arr, C.matches(arr, VC.EXCEL_DATE_RE2), VC.judge_excel_date, plan.ctx, {}):
-                    self._emit(plan, nums[hit.index], hit.value, hit.issue)
-            if _must_fill(plan):
-                self._required_missing(plan, present, nums)
             if plan.unique:
                 self._unique_ids(plan, arr, present, nums)
-            uri = C.matches(arr, URI_RE2)
-            n_uri = C.count(uri)
-            if n_uri:
-                plan.uris += n_uri
-                if len(plan.hosts) < 20:
-                    for value in arr.filter(uri).slice(0, 20).to_pylist():
-                        try:
-                            plan.hosts.add(urlsplit(value).hostname or "")
-                        except ValueError:
-                            continue
-        self._coordinate_pairs(plans, arrays, nums)
+            if plan.uri_possible:
+                self._uri_stats(plan, arr, n_present)
+        self._coordinate_pairs(plans, arrays, nums, accepted)
         self._totals(plans, arrays, valid_numbers, nums)
+
+    def _uri_stats(self, plan: ColumnPlan, arr: pa.Array, n_present: int) -> None:
+        """Count URIs while every value of the column has been one (a sample decides most columns at once)."""
+        sample = arr.slice(0, 64)
+        if C.count(C.matches(sample, URI_RE2)) < C.count(C.nonblank(sample)):
+            plan.uri_possible = False
+            return
+        uri = C.matches(arr, URI_RE2)
+        n_uri = C.count(uri)
+        plan.uri_possible = n_uri == n_present
+        plan.uris += n_uri
+        if len(plan.hosts) < 20:
+            for value in arr.filter(uri).slice(0, 20).to_pylist():
+                try:
+                    plan.hosts.add(urlsplit(value).hostname or "")
+                except ValueError:
+                    continue
 
     def _emit(self, plan: ColumnPlan, rownum: int, value: str, issue) -> None:
         rule, replacement, params = issue
@@ -561,40 +731,60 @@ class TableChecker:
             return
         self.add(rule, row=rownum, plan=plan, value=value, replacement=replacement, params=dict(params))
 
-    def _text_checks(self, plan: ColumnPlan, arr: pa.Array, nums: list[int]) -> None:
-        candidates = C.matches(arr, textcheck.SUSPICIOUS_RE2)
-        if not C.count(candidates):
+    def _candidates(self, arr: pa.Array, pattern: str, within: pa.Array | None) -> tuple[list[int], list[str]]:
+        """(positions, values) of the cells matching ``pattern``, looking only ``within`` a mask when given."""
+        if within is None:
+            mask = C.matches(arr, pattern)
+            if not C.count(mask):
+                return [], []
+            return C.indices(mask), arr.filter(mask).to_pylist()
+        if not C.count(within):
+            return [], []
+        positions = C.indices(within)
+        sub = arr.filter(within)
+        mask = C.matches(sub, pattern)
+        if not C.count(mask):
+            return [], []
+        return [positions[i] for i in C.indices(mask)], sub.filter(mask).to_pylist()
+
+    def _text_checks(self, plan: ColumnPlan, arr: pa.Array, nums: list[int], within: pa.Array | None,
+                     present_values: pa.Array) -> None:
+        pattern = _TEXT_AND_DATE_RE2 if plan.excel_date else textcheck.SUSPICIOUS_RE2
+        if within is None and C.none_match(present_values, _TEXT_AND_DATE_JOINED_RE2 if plan.excel_date
+                                           else textcheck.SUSPICIOUS_JOINED_RE2):
             return
-        issues = {value: textcheck.text_issues(value, plan.kana, plan.date)
-                  for value in pc.unique(arr.filter(candidates)).to_pylist()}
-        issues = {value: found for value, found in issues.items() if found}
-        if not issues:
-            return
-        mask = pc.and_(candidates, pc.is_in(arr, value_set=pa.array(list(issues), pa.string())))
-        for i, value in zip(C.indices(mask), arr.filter(mask).to_pylist(), strict=True):
-            for issue in issues[value]:
+        positions, values = self._candidates(arr, pattern, within)
+        cache = plan.text_cache
+        for i, value in zip(positions, values, strict=True):
+            try:
+                issues = cache[value]
+            except KeyError:
+                issues = textcheck.text_issues(value, plan.kana, plan.date)
+                if plan.excel_date:
+                    damage = VC.judge_excel_date(value, plan.ctx)
+                    if damage is not None:
+                        issues = (*issues, damage)
+                cache[value] = issues
+            for issue in issues:
                 self._emit(plan, nums[i], value, issue)
 
-    def _number_checks(self, plan: ColumnPlan, arr: pa.Array, present: pa.Array, nums: list[int]) -> pa.Array:
-        plain = C.matches(arr, textcheck.COUNT_RE2 if plan.count else textcheck.PLAIN_NUMBER_RE2)
-        candidates = C.and_not(present, plain)
-        if not plan.strict:
-            candidates = C.and_not(candidates, C.matches(arr, textcheck.NULL_MARKER_RE2))
-        if C.count(candidates):
-            header = plan.header or (plan.field.name if plan.field is not None else "")
-            name = plan.field.name if plan.field is not None else header
-            for i, value in zip(C.indices(candidates), arr.filter(candidates).to_pylist(), strict=True):
-                issue = textcheck.number_issue(value, header, plan.strict, plan.count)
-                if issue is not None:
-                    rule, replacement, params = issue
-                    self._emit(plan, nums[i], value, (rule, replacement, {**params, "field": name}))
-        return plain
+    def _number_checks(self, plan: ColumnPlan, arr: pa.Array, rest: pa.Array, nums: list[int]) -> None:
+        if not C.count(rest):
+            return
+        header = plan.header or (plan.field.name if plan.field is not None else "")
+        name = plan.field.name if plan.field is not None else header
+        for i, value in zip(C.indices(rest), arr.filter(rest).to_pylist(), strict=True):
+            if not plan.strict and textcheck.is_null_marker(value):
+                continue
+            issue = textcheck.number_issue(value, header, plan.strict, plan.count)
+            if issue is not None:
+                rule, replacement, params = issue
+                self._emit(plan, nums[i], value, (rule, replacement, {**params, "field": name}))
 
-    def _required_missing(self, plan: ColumnPlan, present: pa.Array, nums: list[int]) -> None:
-        missing = pc.invert(present)
-        n = C.count(missing)
+    def _required_missing(self, plan: ColumnPlan, present: pa.Array, nums: list[int], n: int) -> None:
         if not n:
             return
+        missing = pc.invert(present)
         rule = "standard.required_value_missing"
         room = max(0, self.findings.max_per_rule - len(self.findings.by_rule(rule)))
         positions = C.indices(missing)[:room] if room else []
@@ -604,23 +794,47 @@ class TableChecker:
             self.findings.count(rule, n - len(positions))
 
     def _unique_ids(self, plan: ColumnPlan, arr: pa.Array, present: pa.Array, nums: list[int]) -> None:
-        seen = self.ids.setdefault(plan.index, {})
-        positions = C.indices(present)
-        values = arr.filter(present).to_pylist()
-        for i, value in zip(positions, values, strict=True):
-            key = value.strip()
-            first = seen.setdefault(key, nums[i])
-            if first != nums[i]:
-                plan.duplicates += 1
-                self._emit(plan, nums[i], value, ("value.id_duplicate", None, {"first_row": first}))
+        """Keep the column's IDs with their row numbers; duplicates are found once the table is read."""
+        chunks = self.ids.setdefault(plan.index, [])
+        rows = pa.array(nums, pa.int64())
+        chunks.append((pc.utf8_trim_whitespace(arr.filter(present)), rows.filter(present), arr.filter(present)))
 
-    def _coordinate_pairs(self, plans, arrays, nums) -> None:
+    def _report_duplicate_ids(self, plans: list[ColumnPlan]) -> None:
+        """Every repeated ID after its first row: one grouped pass over all IDs of the column."""
+        for plan in plans:
+            chunks = self.ids.get(plan.index)
+            if not chunks:
+                continue
+            keys = pa.concat_arrays([c[0] for c in chunks])
+            rows = pa.concat_arrays([c[1] for c in chunks])
+            originals = pa.concat_arrays([c[2] for c in chunks])
+            counts = pc.value_counts(keys)
+            repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+            if not len(repeated):
+                continue
+            mask = pc.is_in(keys, value_set=repeated)
+            table = pa.table({"key": keys.filter(mask), "row": rows.filter(mask), "value": originals.filter(mask)})
+            table = table.sort_by("row")
+            first: dict[str, int] = {}
+            for key, row, value in zip(table.column("key").to_pylist(), table.column("row").to_pylist(),
+                                       table.column("value").to_pylist(), strict=True):
+                if key in first:
+                    plan.duplicates += 1
+                    self._emit(plan, row, value, ("value.id_duplicate", None, {"first_row": first[key]}))
+                else:
+                    first[key] = row
+        self.ids = {}
+
+    def _coordinate_pairs(self, plans, arrays, nums, accepted) -> None:
         lat_plan = next((p for p in plans if p.kind == "latitude"), None)
         lon_plan = next((p for p in plans if p.kind == "longitude"), None)
         if lat_plan is None or lon_plan is None:
             return
         lat_arr, lon_arr = arrays[lat_plan.index], arrays[lon_plan.index]
-        ok = pc.and_(C.matches(lat_arr, VC.COORDINATE_RE2), C.matches(lon_arr, VC.COORDINATE_RE2))
+        lat_ok = accepted.get(lat_plan.index)
+        lon_ok = accepted.get(lon_plan.index)
+        ok = pc.and_(lat_ok if lat_ok is not None else C.matches(lat_arr, VC.COORDINATE_RE2),
+                     lon_ok if lon_ok is not None else C.matches(lon_arr, VC.COORDINATE_RE2))
         if not C.count(ok):
             return
         lat = C.as_float(lat_arr, ok)

@@ -104,29 +104,37 @@ _QUOTED = re.compile(rb'"[^"]*"')
 def count_line_endings(path: Path, skip_quoted: bool = True) -> dict[str, int]:
     """Record terminators by kind: {"CRLF": n, "LF": n, "CR": n}, ignoring those inside quoted values.
 
+    Also ``"quoted"``: line breaks inside quoted values, and ``"last"``: 1 when the
+    file ends with a terminator.
+
     Quote state is tracked by parity across chunks (an escaped ``""`` counts
     twice and leaves it unchanged). CP932 and UTF-8 never use the bytes of
     CR, LF or the double quote inside a multi-byte character.
     """
-    crlf = lf = cr = 0
+    crlf = lf = cr = breaks = 0
     in_quote = False
     carry = b""
+    last = b""
     with path.open("rb") as fh:
         while True:
             chunk = fh.read(CHUNK)
+            if chunk:
+                last = chunk[-1:]
             data = carry + chunk
             carry = b""
             if chunk and data.endswith(b"\r"):
                 carry, data = b"\r", data[:-1]
+            n_crlf, n_lf, n_cr = data.count(b"\r\n"), data.count(b"\n"), data.count(b"\r")
+            breaks += n_lf + n_cr - n_crlf
             if skip_quoted and (in_quote or b'"' in data):
                 data, in_quote = _outside_quotes(data, in_quote)
-            n_crlf = data.count(b"\r\n")
+                n_crlf, n_lf, n_cr = data.count(b"\r\n"), data.count(b"\n"), data.count(b"\r")
             crlf += n_crlf
-            lf += data.count(b"\n") - n_crlf
-            cr += data.count(b"\r") - n_crlf
+            lf += n_lf - n_crlf
+            cr += n_cr - n_crlf
             if not chunk:
                 break
-    return {"CRLF": crlf, "LF": lf, "CR": cr}
+    return {"CRLF": crlf, "LF": lf, "CR": cr, "quoted": breaks - crlf - lf - cr, "last": int(last in (b"\n", b"\r"))}
 
 
 def _outside_quotes(data: bytes, in_quote: bool) -> tuple[bytes, bool]:
@@ -143,10 +151,22 @@ def _outside_quotes(data: bytes, in_quote: bool) -> tuple[bytes, bool]:
 
 
 def line_ending_label(counts: dict[str, int]) -> str | None:
+    """CRLF, LF or CR, "mixed", or None for a file of one line."""
     kinds = [k for k in ("CRLF", "LF", "CR") if counts.get(k)]
     if not kinds:
         return None
     return kinds[0] if len(kinds) == 1 else "mixed"
+
+
+@dataclass
+class TextFacts:
+    """A delimited file's reading parameters and its record count, for the Arrow fast path."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    records: int  # records outside quotes, header included
+    quoted_breaks: int  # line breaks inside quoted values
 
 
 @dataclass
@@ -155,6 +175,7 @@ class TableSource:
 
     sheet: str | None
     rows: Iterator[tuple[int, list[str | None]]]
+    text: TextFacts | None = None  # for delimited files: what a second, columnar read needs
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row1, col1, row2, col2)
     formulas: list[tuple[int, int]] = field(default_factory=list)  # (row, col) of the first formula cells
     formula_count: int = 0
@@ -177,9 +198,10 @@ def open_delimited(path: Path, fmt: str, info: FileInfo, findings: Findings) -> 
         findings.add("file.encoding", params={"encoding": enc.label})
     elif info.bom:
         findings.add("file.bom")
+    text = None
     if enc.encoding != "utf-16":
         counts = count_line_endings(path)
-        info.line_ending_counts = counts
+        info.line_ending_counts = {k: counts[k] for k in ("CRLF", "LF", "CR")}
         info.line_endings = line_ending_label(counts)
         if info.line_endings == "mixed":
             findings.add("file.line_endings_mixed", params={"crlf": counts["CRLF"], "lf": counts["LF"],
@@ -192,7 +214,11 @@ def open_delimited(path: Path, fmt: str, info: FileInfo, findings: Findings) -> 
     if fmt == "csv" and dialect.delimiter != ",":
         findings.add("file.delimiter", params={"delimiter": {"\t": "TAB"}.get(dialect.delimiter,
                                                                                dialect.delimiter)})
-    yield TableSource(sheet=None, rows=delimited.iter_rows(path, enc.encoding, dialect))
+    if enc.encoding != "utf-16":
+        terminators = counts["CRLF"] + counts["LF"] + counts["CR"]
+        text = TextFacts(path=path, encoding=enc.encoding, delimiter=dialect.delimiter,
+                         records=terminators + (0 if counts["last"] else 1), quoted_breaks=counts["quoted"])
+    yield TableSource(sheet=None, rows=delimited.iter_rows(path, enc.encoding, dialect), text=text)
 
 
 # --- workbooks -----------------------------------------------------------------------------------------

@@ -164,6 +164,13 @@ class Findings:
     def count(self, rule: str, n: int = 1) -> None:
         self.counts[rule] += n
 
+    def merge(self, other: Findings) -> None:
+        """Add ``other``'s findings after these (caps still apply; totals add up)."""
+        for rule, items in other.kept.items():
+            kept = self.kept.setdefault(rule, [])
+            kept.extend(items[: max(0, self.max_per_rule - len(kept))])
+        self.counts.update(other.counts)
+
     def __iter__(self):
         yield from self.ordered()
 

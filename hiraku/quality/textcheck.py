@@ -38,6 +38,16 @@ def _suspicious_re2() -> str:
 
 
 SUSPICIOUS_RE2 = _suspicious_re2()
+
+
+def joined_form(pattern: str) -> str:
+    """``pattern`` for cells joined by NUL (see columns.none_match): ^ and $ become cell boundaries,
+    and whitespace at a boundary includes the line breaks \\s would have matched."""
+    return pattern.replace("^", "(?:^|\x00)").replace("$", "(?:\x00|$)").replace(
+        "[\\s\\x{3000}]", "[ \\t\\r\\n\\x{3000}\\x{A0}]")
+
+
+SUSPICIOUS_JOINED_RE2 = joined_form(SUSPICIOUS_RE2)
 _SPACE_CHARS = " \t\u3000\xa0"
 
 

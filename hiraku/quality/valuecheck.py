@@ -402,23 +402,24 @@ class KindCheck:
     fast: str | None  # RE2: values certainly valid (None: every value goes to the judge)
     judge: object  # (value, Context) -> Issue | None
     extra: str | None = None  # RE2: values to judge even though ``fast`` accepts them
+    covers_text: bool = False  # a value ``fast`` accepts has no notation problem (ASCII, no spaces)
 
 
 KINDS: dict[str, KindCheck] = {
     "lgcode": KindCheck(None, judge_lgcode),
-    "id": KindCheck(ID_RE2, judge_id),
+    "id": KindCheck(ID_RE2, judge_id, covers_text=True),
     "kana": KindCheck(KANA_RE2, judge_kana),
     "name_en": KindCheck(NAME_EN_RE2, judge_name_en),
-    "latitude": KindCheck(COORDINATE_RE2, judge_coordinate),
-    "longitude": KindCheck(COORDINATE_RE2, judge_coordinate),
-    "time": KindCheck(TIME_RE2, judge_time),
+    "latitude": KindCheck(COORDINATE_RE2, judge_coordinate, covers_text=True),
+    "longitude": KindCheck(COORDINATE_RE2, judge_coordinate, covers_text=True),
+    "time": KindCheck(TIME_RE2, judge_time, covers_text=True),
     "date": KindCheck(None, judge_date),
-    "yes_no": KindCheck(YES_NO_RE2, judge_yes_no),
-    "flag": KindCheck(FLAG_RE2, judge_flag),
+    "yes_no": KindCheck(YES_NO_RE2, judge_yes_no, covers_text=True),
+    "flag": KindCheck(FLAG_RE2, judge_flag, covers_text=True),
     "phone": KindCheck(None, judge_phone),
-    "postal_code": KindCheck(r"^[0-9]{3}-[0-9]{4}$", judge_postal_code),
-    "url": KindCheck(URL_RE2, judge_url, extra=URL_TWICE_RE2),
-    "email": KindCheck(EMAIL_RE2, judge_email),
+    "postal_code": KindCheck(r"^[0-9]{3}-[0-9]{4}$", judge_postal_code, covers_text=True),
+    "url": KindCheck(URL_RE2, judge_url, extra=URL_TWICE_RE2, covers_text=True),
+    "email": KindCheck(EMAIL_RE2, judge_email, covers_text=True),
     "corporate_number": KindCheck(None, judge_corporate_number),
 }
 
