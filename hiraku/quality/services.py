@@ -197,3 +197,18 @@ def organization_quality(organization: Organization, user=None, *, now=None) -> 
     rows = [dataset_quality(d, now=now) for d in datasets]
     rows.sort(key=lambda q: (q.score.score, -q.errors, q.dataset.title))
     return rows
+
+
+SEVERITIES = ("error", "warning", "info")
+
+
+def filter_findings(findings: list[dict], *, severity: str = "", rule: str = "") -> list[dict]:
+    """Stored findings of one severity and/or one rule (empty: any)."""
+    return [f for f in findings if (not severity or f.get("severity") == severity) and (not rule or f.get("rule") == rule)]
+
+
+def report_dict(report: QualityReport) -> dict:
+    """The stored report for the API: the resource, the summary and the validation report itself."""
+    resource = report.resource
+    return {"resource_id": str(resource.pk), "package_id": str(resource.dataset_id), "name": resource.name,
+            **report.summary, "error": report.error or None, "report": report.report or None}
