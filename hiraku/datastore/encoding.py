@@ -154,7 +154,7 @@ def detect_encoding(path: str | Path, chunk_size: int = CHUNK_SIZE) -> EncodingR
     return _fallback(path, chunk_size)
 
 
-def sniff_encoding(path: str | Path, sample_size: int = SAMPLE_SIZE) -> EncodingResult | None:
+def sniff_encoding(path: str | Path, sample_size: int | None = None) -> EncodingResult | None:
     """The encoding :func:`detect_encoding` would choose, judged from the first ``sample_size`` bytes.
 
     For a file no longer than the sample this is exactly ``detect_encoding``
@@ -163,6 +163,7 @@ def sniff_encoding(path: str | Path, sample_size: int = SAMPLE_SIZE) -> Encoding
     candidate decodes the sample.
     """
     path = Path(path)
+    sample_size = sample_size or SAMPLE_SIZE
     if path.stat().st_size <= sample_size:
         return detect_encoding(path)
     with path.open("rb") as fh:

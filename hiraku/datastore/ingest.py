@@ -264,14 +264,13 @@ def _read_delimited(con, path: Path, fmt: str, work: Path, text_path: Path, repo
                     meta: dict) -> _TextTable | None:
     enc = sniff_encoding(path)
     if enc is not None:
-        dialect = delimited.sniff_dialect(delimited.read_sample(path, enc.encoding), prefer=DELIMITED_FORMATS.get(fmt))
         try:
+            dialect = delimited.sniff_dialect(delimited.read_sample(path, enc.encoding),
+                                              prefer=DELIMITED_FORMATS.get(fmt))
             table, keep, ids = fastcsv.ingest(path, enc, dialect, con, work, text_path, CSV_PARQUET_OPTIONS,
                                               column_ids, report)
-        except fastcsv.NotRegular:
-            pass
-        except fastcsv.EncodingFailed:
-            enc = None
+        except (fastcsv.NotRegular, fastcsv.EncodingFailed, UnicodeDecodeError):
+            pass  # the Python reader below decides, with the whole file
         else:
             meta.update(encoding=enc.encoding, encoding_label=enc.label, delimiter=dialect.delimiter)
             if not keep:

@@ -84,3 +84,26 @@ def test_not_text(tmp_path, data, code):
     with pytest.raises(IngestError) as exc:
         detect_encoding(write(tmp_path, "a.csv", data))
     assert exc.value.code == code
+
+
+def test_sniffed_encoding_is_checked_against_the_whole_file(tmp_path, data_dir, monkeypatch):
+    """ASCII up front and CP932 further down: the whole file decides, as before."""
+    from hiraku.datastore import encoding, query
+    from hiraku.datastore.ingest import ingest_file
+
+    text = "id,name\r\n" + "".join(f"{i},facility{i}\r\n" for i in range(1, 200)) + "200,髙松市役所\r\n"
+    path = write(tmp_path, "late.csv", text.encode("cp932"))
+    monkeypatch.setattr(encoding, "SAMPLE_SIZE", 256)
+    assert encoding.sniff_encoding(path).encoding == "utf-8"  # all the sample shows
+    result = ingest_file(path, "late", data_dir)
+    assert result.encoding == "cp932"
+    assert query.fetch_rows(result.directory / result.table.file, limit=1, offset=199)[0]["name"] == "髙松市役所"
+
+
+def test_sniff_encoding_of_a_small_file_is_detect_encoding(tmp_path):
+    from hiraku.datastore.encoding import sniff_encoding
+
+    path = write(tmp_path, "a.csv", TEXT.encode("cp932"))
+    assert sniff_encoding(path) == detect_encoding(path)
+    with pytest.raises(IngestError):
+        sniff_encoding(write(tmp_path, "b.csv", b"\x89PNG\r\n\x1a\n" + bytes(100)))

@@ -1,0 +1,66 @@
+"""The fast transcoder must give exactly what a strict Python decode gives."""
+
+import pytest
+
+from hiraku.datastore import transcode
+
+
+def every_cp932_character() -> bytes:
+    """Every single- and double-byte sequence Python's CP932 codec accepts, one per line."""
+    found = []
+    for first in range(256):
+        candidates = [bytes([first])] + [bytes([first, second]) for second in range(256)]
+        for sequence in candidates:
+            try:
+                text = sequence.decode("cp932")
+            except UnicodeDecodeError:
+                continue
+            if len(text) == 1 and text not in "\r\n":
+                found.append(sequence)
+                if len(sequence) == 1:
+                    break
+    return b"\n".join(found) + b"\n"
+
+
+def transcoded(tmp_path, data: bytes, encoding: str) -> tuple[bytes, list]:
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    parts, checks = transcode.to_utf8(path, encoding, 0, len(data), out, file_size=len(data))
+    return b"".join(p.read_bytes() for p in parts), checks
+
+
+@pytest.mark.skipif(not transcode.iconv_available("cp932"), reason="no iconv CP932 converter")
+def test_iconv_cp932_matches_python_for_every_character(tmp_path):
+    data = every_cp932_character()
+    output, checks = transcoded(tmp_path, data, "cp932")
+    assert output == data.decode("cp932").encode("utf-8")
+    assert sum(c.lines for c in checks) == data.count(b"\n")
+
+
+@pytest.mark.parametrize("encoding", ["cp932", "euc_jp", "utf-8"])
+def test_chunk_and_part_boundaries(tmp_path, monkeypatch, encoding):
+    monkeypatch.setattr(transcode, "CHUNK_SIZE", 7)  # characters split across every read
+    text = "".join(f"{i},髙松市①番町,△{i},令和5年4月1日\r\n" for i in range(200))
+    if encoding == "euc_jp":
+        text = text.replace("髙", "高").replace("①", "1")
+    data = text.encode(encoding)
+    output, checks = transcoded(tmp_path, data, encoding)
+    assert output == text.encode("utf-8")
+    assert sum(c.lines for c in checks) == 200 and not any(c.bare_cr for c in checks)
+
+
+def test_invalid_byte_is_reported_at_its_offset(tmp_path):
+    good = "名称,住所\n髙松,番町\n".encode("cp932")
+    with pytest.raises(transcode.DecodeFailure) as exc:
+        transcoded(tmp_path, good + b"\x81\x20\n", "cp932")
+    assert exc.value.offset == len(good) and not exc.value.truncated
+    with pytest.raises(transcode.DecodeFailure) as exc:
+        transcoded(tmp_path, good + b"\x81", "cp932")
+    assert exc.value.truncated
+
+
+def test_bare_cr_is_noticed(tmp_path):
+    _, checks = transcoded(tmp_path, b"a,b\r1,2\r\n", "utf-8")
+    assert any(c.bare_cr for c in checks)
