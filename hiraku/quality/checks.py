@@ -1123,12 +1123,10 @@ def _check_tables(path: Path, fmt: str, info: FileInfo, opts: Options, findings:
         sources = filecheck.open_delimited(path, fmt, info, findings)
     elif fmt in filecheck.XLSX_FORMATS:
         sources = filecheck.open_workbook(path, info, findings, opts.max_sheets)
-    elif filecheck.is_document(fmt) or fmt in ("xls", "zip"):
-        kinds = {"pdf": "a PDF document", "xls": "an old Excel (.xls) file"}
-        if fmt == "xls":
-            findings.add("file.unsupported_format", params={"format": "XLS"})
-        else:
-            findings.add("file.binary", params={"kind": kinds.get(fmt, fmt.upper())})
+    elif fmt in filecheck.CALAMINE_FORMATS:
+        sources = filecheck.open_calamine_workbook(path, fmt, info, findings, opts.max_sheets)
+    elif filecheck.is_document(fmt) or fmt == "zip":
+        findings.add("file.binary", params={"kind": _DOCUMENT_KINDS.get(fmt, fmt.upper())})
         return []
     else:
         findings.add("file.unsupported_format", params={"format": fmt.upper()})
@@ -1144,6 +1142,10 @@ def _check_tables(path: Path, fmt: str, info: FileInfo, opts: Options, findings:
             checker.info.table = checker.info.data_rows > 0
         info.sheets.append(checker.info)
     return checkers
+
+
+_DOCUMENT_KINDS = {"pdf": "PDF", "doc": "Word", "docx": "Word", "png": "PNG", "jpg": "JPEG", "jpeg": "JPEG",
+                   "gif": "GIF", "zip": "ZIP"}
 
 
 def _main_table(tables: list[TableChecker]) -> TableChecker | None:

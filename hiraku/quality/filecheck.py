@@ -34,6 +34,7 @@ from .stars import DOCUMENT_FORMATS, OPEN_FORMATS, RDF_FORMATS
 
 DELIMITED_FORMATS = {"csv": ",", "tsv": "\t", "txt": None}
 XLSX_FORMATS = {"xlsx", "xlsm"}
+CALAMINE_FORMATS = {"xls", "ods"}
 CHUNK = 1 << 22
 
 # datastore IngestError codes -> rule ids
@@ -365,6 +366,52 @@ def open_workbook(path: Path, info: FileInfo, findings: Findings, max_sheets: in
         scan = scans.get(sheet.name, SheetScan())
         yield TableSource(sheet=sheet.name, rows=sheet.rows, merges=scan.merges, formulas=scan.formulas,
                           formula_count=scan.formula_count, has_drawing=scan.has_drawing)
+
+
+def _calamine_facts(path: Path) -> tuple[int, dict[str, list[tuple[int, int, int, int]]]]:
+    """(sheet count, merged ranges by sheet) of an .xls/.ods workbook; calamine reports merges for .xls only."""
+    import python_calamine as calamine
+
+    merges: dict[str, list[tuple[int, int, int, int]]] = {}
+    try:
+        workbook = calamine.CalamineWorkbook.from_path(str(path))
+    except Exception:  # noqa: BLE001 - the row reader reports what is wrong with the file
+        return 0, merges
+    try:
+        for name in workbook.sheet_names:
+            try:
+                ranges = workbook.get_sheet_by_name(name).merged_cell_ranges or []
+            except Exception:  # noqa: BLE001
+                continue
+            merges[name] = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in ranges
+                            if (r1, c1) != (r2, c2)][:MAX_MERGES]
+        return len(workbook.sheet_names), merges
+    finally:
+        workbook.close()
+
+
+def open_calamine_workbook(path: Path, fmt: str, info: FileInfo, findings: Findings,
+                           max_sheets: int) -> Iterator[TableSource]:
+    """Each worksheet of an .xls or .ods file (read by python-calamine; formulas cannot be seen there)."""
+    from hiraku.datastore import workbooks
+
+    sheets = workbooks.open_sheets(path, fmt)
+    first = next(sheets, None)
+    if first is None:
+        return
+    total, merges = _calamine_facts(path)
+    info.sheet_count = total or None
+    if total > max_sheets:
+        findings.add("file.too_many_sheets", params={"total": total, "checked": max_sheets})
+
+    def all_sheets():
+        yield first
+        yield from sheets
+
+    for index, sheet in enumerate(all_sheets()):
+        if index >= max_sheets:
+            break
+        yield TableSource(sheet=sheet.name, rows=sheet.rows, merges=merges.get(sheet.name, []))
 
 
 # --- names and licences --------------------------------------------------------------------------------

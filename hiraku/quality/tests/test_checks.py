@@ -461,3 +461,61 @@ def test_blank_row_between_header_and_data(tmp_path):
     rows = [["名称", "数", "備考"], ["", "", ""], ["公園", "1", "x"], ["広場", "2", "y"]]
     report = check(write_csv(tmp_path, rows, name="gap.csv"))
     assert [f.row for f in findings_of(report, "structure.blank_row")] == [2]
+
+
+# --- the columnar read and its fall-back ------------------------------------------------------------------
+
+def _spy_columnar(monkeypatch):
+    from hiraku.quality import checks
+
+    calls = []
+    original = checks.TableChecker._scan_arrow
+
+    def spy(self, *args):
+        result = original(self, *args)
+        calls.append(result)
+        return result
+
+    monkeypatch.setattr(checks.TableChecker, "_scan_arrow", spy)
+    return calls
+
+
+def test_regular_csv_is_read_by_columns(tmp_path, monkeypatch):
+    calls = _spy_columnar(monkeypatch)
+    rows = [{"利用開始時間": "9:00" if i == 70 else "07:00", "ID": f"T{i}"} for i in range(100)]
+    report = check(toilet_csv(tmp_path, *rows))
+    assert calls == [True]
+    assert [f.row for f in findings_of(report, "value.time_format")] == [72]
+
+
+@pytest.mark.parametrize("late_line, rule, row", [
+    ("", "structure.blank_row", 62),
+    (",,,,,,", "structure.blank_row", 62),
+    ("※ 令和6年4月1日現在", "structure.notes_below", 62),
+    ("a,b,c," + ",".join(["x"] * 45), "structure.ragged_row", 62),
+])
+def test_irregular_rows_after_the_first_rows_fall_back_to_the_row_reader(tmp_path, monkeypatch, late_line, rule,
+                                                                           row):
+    calls = _spy_columnar(monkeypatch)
+    lines = toilet_csv(tmp_path, *[{"ID": f"T{i}"} for i in range(60)]).read_text(encoding="utf-8").splitlines()
+    lines.insert(61, late_line)
+    path = tmp_path / "late.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    report = check(path)
+    assert calls == [False]
+    assert [f.row for f in findings_of(report, rule)] == [row]
+    assert report.rows_checked in (60, 61)
+
+
+def test_quoted_line_breaks_use_the_row_reader(tmp_path, monkeypatch):
+    calls = _spy_columnar(monkeypatch)
+    report = check(toilet_csv(tmp_path, {"備考": "一行目\n二行目"}, {"利用開始時間": "9:00"}))
+    assert calls == []
+    assert [f.row for f in findings_of(report, "value.time_format")] == [4]  # the record starts on line 4
+
+
+def test_cp932_csv_is_read_by_columns(tmp_path, monkeypatch):
+    calls = _spy_columnar(monkeypatch)
+    report = check(toilet_csv(tmp_path, {}, {"名称_カナ": "ﾀｶﾏﾂ"}, encoding="cp932"))
+    assert calls == [True]
+    assert findings_of(report, "value.kana")[0].replacement == "タカマツ"

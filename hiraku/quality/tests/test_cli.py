@@ -9,6 +9,8 @@ import zipfile
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
+from django.utils.translation import gettext
 
 from hiraku.quality.checks import validate_file
 
@@ -99,7 +101,8 @@ def _unreadable(path, rule):
     assert not data["readable"]
     assert rule in data["summary"]["rules"], data["summary"]["rules"]
     status, text = run(path)
-    assert status == 2 and "ファイルを表として読み取れませんでした" in text
+    with translation.override("ja"):
+        assert status == 2 and gettext("The file could not be read as a table.") in text
     return data
 
 
@@ -138,8 +141,8 @@ def test_html_error_page_saved_as_csv(tmp_path):
 def test_old_xls_and_broken_xlsx(tmp_path):
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
-    data = _unreadable(xls, "file.unsupported_format")
-    assert data["findings"][0]["params"]["format"] == "XLS"
+    data = _unreadable(xls, "file.unreadable")
+    assert data["file"]["format"] == "xls"
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
     _unreadable(broken, "file.unreadable")
@@ -202,3 +205,16 @@ def test_huge_cells(tmp_path):
     too_big = tmp_path / "too_big.csv"
     too_big.write_text("名称,備考\n公園," + "x" * (17 * 1024 * 1024) + "\n", encoding="utf-8")
     _unreadable(too_big, "file.unreadable")
+
+
+def test_ods_workbook_is_checked(tmp_path):
+    from hiraku.datastore.tests.test_workbooks import write_ods
+
+    path = tmp_path / "372013_public_toilet.ods"
+    write_ods(path, {"便所": [["名称", "所在地_連結表記", "設置位置", "利用開始時間"], ["片原町公衆便所", "高松市片原町", "南", "9:00"]]})
+    status, text = run(path, "--format", "json", "--standard", "public_toilet")
+    data = json.loads(text)
+    assert status == 1 and data["readable"] and data["file"]["format"] == "ods"
+    assert data["summary"]["rules"]["value.time_format"] == 1
+    assert data["findings"][0]["sheet"] == "便所" or any(f["sheet"] == "便所" for f in data["findings"])
+    assert data["stars"]["stars"] == 3
