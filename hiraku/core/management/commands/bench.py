@@ -17,6 +17,7 @@ BENCHMARKS = {
     "harvest": "hiraku.harvest.bench",
     "datastore": "hiraku.datastore.bench_query",
     "ingest": "hiraku.datastore.bench",
+    "validate": "hiraku.quality.bench",
 }
 
 
