@@ -115,7 +115,15 @@ class HeaderRename:
     rules: tuple[str, ...]
 
     def reason(self, language: str) -> str:
-        return "; ".join(rule_title(r, language) for r in self.rules)
+        return ("、" if language == "ja" else "; ").join(rule_title(r, language) for r in self.rules)
+
+    @property
+    def reason_ja(self) -> str:
+        return self.reason("ja")
+
+    @property
+    def reason_en(self) -> str:
+        return self.reason("en")
 
 
 @dataclass

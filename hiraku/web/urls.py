@@ -34,3 +34,10 @@ urlpatterns = [
     path("logout", views.LogoutView.as_view(), name="logout"),
     path("staff/", views.dashboard, name="staff_dashboard"),
 ]
+
+from .views import quality_fix  # noqa: E402
+
+urlpatterns += [
+    path(f"{resource}/fix", quality_fix.quality_fix_preview, name="resource_quality_fix"),
+    path(f"{resource}/fix/apply", quality_fix.quality_fix_apply, name="resource_quality_fix_apply"),
+]
