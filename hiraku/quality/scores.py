@@ -80,7 +80,7 @@ REASONS = {
     "standard.none": _("No checked file follows a standard dataset. Use the columns of the matching "
                        "自治体標準オープンデータセット where one exists."),
     "no_errors.ok": _("%(count)s checked files have no errors."),
-    "no_errors.errors": _("%(count)s errors in %(files)s files. See the findings of each file."),
+    "no_errors.errors": _("%(count)s errors (files with errors: %(files)s). See the findings of each file."),
     "no_errors.unchecked": _("No uploaded file has been checked yet."),
 }
 

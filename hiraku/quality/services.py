@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -67,6 +68,7 @@ def check_resource(resource_id: str) -> QualityReport | None:
             "standard_id": "", "standard_confidence": None, "missing_required": 0,
             "error": f"{type(error).__name__}: {error}"[:2000], "seconds": 0.0, "created": started,
         })
+        _forget(resource)
         return stored
     summary = data["summary"]
     standard = data.get("standard") or {}
@@ -79,7 +81,15 @@ def check_resource(resource_id: str) -> QualityReport | None:
         "missing_required": len(standard.get("missing_required") or []), "error": "",
         "seconds": summary["seconds"], "created": started,
     })
+    _forget(resource)
     return stored
+
+
+def _forget(resource: Resource) -> None:
+    try:
+        forget_cached_reports(resource)
+    except Exception:  # an unreachable cache only delays the dataset panel (see REPORT_CACHE_SECONDS)
+        logger.exception("could not drop the cached quality reports of %s", resource.dataset_id)
 
 
 def _sha256(path: Path) -> str:
@@ -171,6 +181,46 @@ def dataset_quality(dataset: Dataset, *, now=None) -> DatasetQuality:
     pairs = [(r, _report_of(r)) for r in _active_resources(dataset)]
     facts = [ResourceFacts(name=r.name, format=r.format, report=report) for r, report in pairs]
     return DatasetQuality(dataset, score_dataset(dataset, facts, now=now), pairs)
+
+
+REPORT_CACHE_SECONDS = 300
+_SCORE_FIELDS = ("status", "readable", "errors", "warnings", "infos", "stars", "standard_id", "standard_confidence",
+                 "missing_required", "created")
+
+
+def _cache_key(dataset: Dataset, resources: list[Resource]) -> str:
+    files = ",".join(f"{r.pk}:{r.hash}" for r in resources if r.file)
+    return f"quality:reports:{dataset.pk}:{hashlib.sha1(files.encode()).hexdigest()}"
+
+
+def _slim(report: QualityReport) -> dict:
+    """What the dataset panel needs of a report: its counts and, of the report itself, the format and standard."""
+    data = report.report or {}
+    standard = {k: v for k, v in (data.get("standard") or {}).items() if k not in ("mapping", "unknown_headers")}
+    return {**{name: getattr(report, name) for name in _SCORE_FIELDS},
+            "report": {"file": {"format": (data.get("file") or {}).get("format")}, "standard": standard or None}}
+
+
+def cached_dataset_quality(dataset: Dataset) -> DatasetQuality:
+    """dataset_quality for the dataset page: the resources already loaded with the dataset, and the reports
+    from the cache (keyed by the files' hashes, dropped whenever a report is stored)."""
+    resources = [r for r in dataset.resources.all() if r.state == State.ACTIVE]
+    key = _cache_key(dataset, resources)
+    slim = cache.get(key)
+    if slim is None:
+        uploaded = [r.pk for r in resources if r.file]
+        reports = QualityReport.objects.filter(resource_id__in=uploaded) if uploaded else []
+        slim = {str(r.resource_id): _slim(r) for r in reports}
+        cache.set(key, slim, REPORT_CACHE_SECONDS)
+    pairs = [(r, QualityReport(resource_id=r.pk, **slim[str(r.pk)]) if str(r.pk) in slim else None)
+             for r in resources]
+    facts = [ResourceFacts(name=r.name, format=r.format, report=report) for r, report in pairs]
+    return DatasetQuality(dataset, score_dataset(dataset, facts), pairs)
+
+
+def forget_cached_reports(resource: Resource) -> None:
+    resources = list(Resource.objects.filter(dataset_id=resource.dataset_id, state=State.ACTIVE))
+    cache.delete(_cache_key(resource.dataset, resources))
 
 
 def dataset_quality_for(id_or_name: str, user=None) -> DatasetQuality:

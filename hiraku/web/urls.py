@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import preview
+from .views import preview, quality
 
 app_name = "web"
 
@@ -26,8 +26,10 @@ urlpatterns = [
     path(f"{resource}/chart.json", preview.resource_chart, name="resource_chart"),
     path(f"{resource}/map.geojson", preview.resource_map, name="resource_map"),
     path(f"{resource}/dictionary", preview.resource_dictionary, name="resource_dictionary"),
+    path(f"{resource}/quality", quality.resource_quality, name="resource_quality"),
     path("organization/", views.organization_list, name="organization_list"),
     path("organization/<str:organization>", views.organization_detail, name="organization_detail"),
+    path("organization/<str:organization>/quality", quality.organization_quality, name="organization_quality"),
     path("group/", views.group_list, name="group_list"),
     path("group/<str:group>", views.group_detail, name="group_detail"),
     path("login", views.LoginView.as_view(), name="login"),

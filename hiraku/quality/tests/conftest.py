@@ -44,4 +44,7 @@ def hidden(city, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def client():
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
+    """A client that chose English (pages are Japanese unless the visitor switches)."""
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.cookies["django_language"] = "en"
+    return english
