@@ -22,6 +22,7 @@ Memory stays flat: only the current batch and the ID set are held.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections import Counter
@@ -44,6 +45,8 @@ from . import valuecheck as VC
 from .findings import MAX_PER_RULE, FileInfo, Findings, Report, SheetInfo
 from .rules import RULES
 
+logger = logging.getLogger(__name__)
+
 BATCH_ROWS = 20_000
 HEAD_ROWS = H.HEAD_ROWS
 MAX_SHEETS = 100
@@ -51,7 +54,8 @@ DETECT_MINIMUM = 0.5
 AREA_RADIUS_KM = 80.0
 URI_RE2 = r"^https?://[^\s]+$"
 _NOTE_START_RE = re.compile(r"^\s*(?:※|＊|\*|注|[(（]\s*注|資料|出典|備考|参考|[(（]\s*参考|単位|（単位|\(単位)")
-_ADDRESS_FIELD_RE = re.compile(r"所在地|住所|番地|方書|建物|address|katagaki", re.IGNORECASE)
+# Columns where a spreadsheet may have turned text into a date: addresses (1-1 番地) and ranges (1-3 歳).
+_ADDRESS_FIELD_RE = re.compile(r"所在地|住所|番地|方書|建物|年齢|範囲|address|katagaki|age", re.IGNORECASE)
 _ID_HEADERS = frozenset({"id", "uri", "@id", "識別子"})
 _SPACES = " \t\r\n\u3000\xa0"
 _TEXT_AND_DATE_RE2 = f"{textcheck.SUSPICIOUS_RE2}|{VC.EXCEL_DATE_RE2}"
@@ -1064,11 +1068,14 @@ def validate_file(path: str | Path, *, standard: str | Any = None, lgcode: str |
     if fmt is not None:
         checkers: list[TableChecker] = []
         try:
-            checkers = _check_tables(path, fmt, info, opts, findings)
+            _check_tables(path, fmt, info, opts, findings, checkers)
         except IngestError as exc:
             filecheck.fatal_from_ingest(exc, findings)
         except (OSError, MemoryError) as exc:
             findings.add("file.unreadable", params={"detail": str(exc)})
+        except Exception as exc:  # noqa: BLE001 - a report, never a traceback, whatever the input
+            logger.exception("validation of %s failed", display_name)
+            findings.add("file.unreadable", params={"detail": f"{type(exc).__name__}: {exc}"})
         tables = [c for c in checkers if c.info.table]
         if checkers and not tables and not any(_is_fatal(r) for r in findings.counts):
             findings.add("file.no_table")
@@ -1113,12 +1120,14 @@ def _safe_format(path: Path, declared: str | None, findings: Findings) -> str | 
         return None
 
 
-def _check_tables(path: Path, fmt: str, info: FileInfo, opts: Options, findings: Findings) -> list[TableChecker]:
+def _check_tables(path: Path, fmt: str, info: FileInfo, opts: Options, findings: Findings,
+                  checkers: list[TableChecker]) -> None:
+    """Check every table of the file, appending a :class:`TableChecker` per table to ``checkers``."""
     if findings.counts.get("file.empty"):
-        return []
+        return
     if fmt == "html":
         findings.add("file.html")
-        return []
+        return
     if fmt in filecheck.DELIMITED_FORMATS:
         sources = filecheck.open_delimited(path, fmt, info, findings)
     elif fmt in filecheck.XLSX_FORMATS:
@@ -1127,11 +1136,10 @@ def _check_tables(path: Path, fmt: str, info: FileInfo, opts: Options, findings:
         sources = filecheck.open_calamine_workbook(path, fmt, info, findings, opts.max_sheets)
     elif filecheck.is_document(fmt) or fmt == "zip":
         findings.add("file.binary", params={"kind": _DOCUMENT_KINDS.get(fmt, fmt.upper())})
-        return []
+        return
     else:
         findings.add("file.unsupported_format", params={"format": fmt.upper()})
-        return []
-    checkers = []
+        return
     for source in sources:
         checker = TableChecker(source, opts, findings)
         checkers.append(checker)
@@ -1141,7 +1149,6 @@ def _check_tables(path: Path, fmt: str, info: FileInfo, opts: Options, findings:
             filecheck.fatal_from_ingest(exc, findings, sheet=source.sheet)
             checker.info.table = checker.info.data_rows > 0
         info.sheets.append(checker.info)
-    return checkers
 
 
 _DOCUMENT_KINDS = {"pdf": "PDF", "doc": "Word", "docx": "Word", "png": "PNG", "jpg": "JPEG", "jpeg": "JPEG",

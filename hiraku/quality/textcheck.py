@@ -30,6 +30,7 @@ def _suspicious_re2() -> str:
         "|".join(chars.ERA_NAMES),
         r"^[MTSHRmtshr]\s*(?:元|[0-9０-９]{1,2})\s*[.．/／年]",
         r"[\r\n]",
+        r"[\x{01}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}]",
         r"^[\s\x{3000}]|[\s\x{3000}]$",
         r"^#(?:N/A|VALUE!|REF!|DIV/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$",
         "[㍾㍽㍼㍻㋿]",
@@ -49,6 +50,7 @@ def joined_form(pattern: str) -> str:
 
 SUSPICIOUS_JOINED_RE2 = joined_form(SUSPICIOUS_RE2)
 _SPACE_CHARS = " \t\u3000\xa0"
+_CONTROL_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -78,6 +80,8 @@ def text_issues(value: str, kana_field: bool = False, date_field: bool = False) 
         if wareki:
             kind, converted = wareki
             issues.append(("text.wareki_date" if kind == "date" else "text.wareki_year", converted, {}))
+    if _CONTROL_RE.search(value):
+        issues.append(("text.control_characters", _CONTROL_RE.sub("", value), {}))
     if "\n" in value or "\r" in value:
         if stripped and ("\n" in stripped or "\r" in stripped):
             issues.append(("text.line_break", None, {}))

@@ -519,3 +519,26 @@ def test_cp932_csv_is_read_by_columns(tmp_path, monkeypatch):
     report = check(toilet_csv(tmp_path, {}, {"名称_カナ": "ﾀｶﾏﾂ"}, encoding="cp932"))
     assert calls == [True]
     assert findings_of(report, "value.kana")[0].replacement == "タカマツ"
+
+
+def test_control_characters(tmp_path):
+    report = check(toilet_csv(tmp_path, {"備考": "清掃\x0b中"}))
+    assert findings_of(report, "text.control_characters")[0].replacement == "清掃中"
+
+
+def test_an_age_range_turned_into_a_date(tmp_path):
+    rows = [["名称", "対象年齢"], ["教室", "1-3"], ["講座", "2026-01-03"]]
+    found = findings_of(check(write_csv(tmp_path, rows, name="ages.csv")), "value.excel_date")
+    assert [(f.row, f.params["guess"]) for f in found] == [(3, "1-3")]
+
+
+def test_an_internal_failure_becomes_a_finding(tmp_path, monkeypatch):
+    from hiraku.quality import checks
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(checks.TableChecker, "run", broken)
+    report = check(toilet_csv(tmp_path, {}))
+    assert not report.readable and report.exit_status == 2
+    assert "RuntimeError: boom" in findings_of(report, "file.unreadable")[0].params["detail"]
