@@ -15,6 +15,14 @@ pytestmark = pytest.mark.django_db
 FIVE_DIGITS = " 37201 "  # the 5-digit local government code, as the finding's message quotes it
 
 
+def _browser_available() -> bool:
+    import shutil
+    from pathlib import Path
+
+    axe = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
+    return axe.exists() and (Path("/usr/bin/chromium").exists() or bool(shutil.which("chromium")))
+
+
 def findings_url(resource) -> str:
     return reverse("web:resource_quality", kwargs={"dataset": resource.dataset.name, "resource_id": resource.pk})
 
@@ -106,3 +114,33 @@ def test_organization_dashboard_worst_first(client, toilets, hidden, city):
     client.force_login(city)
     assert "hidden-toilets" in client.get(url).content.decode()
     assert client.get(reverse("web:organization_quality", kwargs={"organization": "nowhere"})).status_code == 404
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not _browser_available(), reason="needs Debian's chromium and axe-core (npm ci)")
+def test_quality_pages_in_a_browser_pass_axe(live_server, toilets):
+    from playwright.sync_api import sync_playwright
+
+    from hiraku.web.tests.test_browser import CHROMIUM, DESKTOP_UA, LAUNCH_ARGS, _axe_violations
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+            try:
+                page = browser.new_context(locale="ja-JP", user_agent=DESKTOP_UA).new_page()
+                page.goto(live_server.url + "/dataset/toilets")
+                panel = page.locator("section.quality-panel")
+                assert panel.get_by_role("heading", name="データ品質").is_visible()
+                assert "100 点中" in panel.inner_text()
+                panel.get_by_role("link", name="トイレ の指摘事項").click()
+                assert "品質レポート" in page.locator("h1").inner_text()
+                page.get_by_label("重要度").select_option("error")
+                page.get_by_role("button", name="絞り込む").click()
+                assert "severity=error" in page.url
+                for path in ("/dataset/toilets", findings_url(toilets), "/organization/takamatsu-city/quality"):
+                    page.goto(live_server.url + path)
+                    violations = _axe_violations(page)
+                    assert violations == [], (path, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations])
+            finally:
+                browser.close()
