@@ -9,12 +9,13 @@ explicit dialect and column count and no sniffing.
 DuckDB and Python's csv module agree on well-formed files; where they might
 not, this path steps aside and the caller reads the file with Python
 (:class:`NotRegular`): a row with more or fewer fields than the header or any
-record DuckDB rejects, a field with a line break or an empty line among the
-data (the record count then differs from the line count, and line numbers
-would be wrong), bare CR line breaks, blanks next to a quote character in the
-rows read by Python, or more note rows below the table than the Python path
-would skip. A record's line number (``_row``) is the header's line count plus
-its position, which is exact because there is one record per line.
+record DuckDB rejects, a field with a line break, bare CR line breaks, blanks next to a quote character in the rows
+read by Python, or more note rows below the table than the Python path would
+skip. While transcoding, awk puts each line's number in front of it and
+leaves empty lines out, so the reader takes ``_row`` from the file and runs
+in parallel. Where awk is missing, records are numbered by position with a
+streaming window (exact because there must be one record per line; an empty
+line among the data then also goes to Python).
 """
 
 from __future__ import annotations
@@ -168,13 +169,36 @@ def _read_tail(path: Path, enc: EncodingResult, dialect: delimited.Dialect, ncol
     raise NotRegular("no data row near the end")
 
 
-def _csv_source(parts: list[Path], dialect: delimited.Dialect, ncols: int) -> str:
-    """The part files, in order, as rows of text columns ``c0`` … ``cN``."""
+def _csv_source(parts: list[Path], dialect: delimited.Dialect, ncols: int, numbered: bool) -> str:
+    """The part files, in order, as rows of text columns ``c0`` … ``cN``.
+
+    Numbered parts also give ``line`` (the number awk put in front) and ``filename``.
+    """
     files = "[" + ", ".join(literal(str(p)) for p in parts) + "]"
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols)) + "}"
+    columns = "{" + ("'line': 'BIGINT', " if numbered else "") + ", ".join(
+        f"'c{i}': 'VARCHAR'" for i in range(ncols)) + "}"
     return (f"read_csv({files}, auto_detect=false, header=false, delim={literal(dialect.delimiter)}, "
             f"quote={literal(dialect.quotechar)}, escape={literal(dialect.quotechar)}, columns={columns}, "
-            f"strict_mode=true, null_padding=false)")
+            f"strict_mode=true, null_padding=false{', filename=true' if numbered else ''})")
+
+
+def _cell(column: str, numbered: bool) -> str:
+    """The cell as text; with numbered lines, a line break in it means a field spanned lines."""
+    if not numbered:
+        return blank_to_null(column)
+    return f"CASE WHEN contains({column}, chr(10)) THEN error('a field spans lines') ELSE {blank_to_null(column)} END"
+
+
+def _line_number(parts: list[Path], checks: list[transcode.OutputChecks], skipped: int) -> str:
+    """SQL for a record's line number in the file."""
+    if not all(c.numbered for c in checks):
+        # A streaming window keeps the reader's order, but runs it in one thread.
+        return f"{skipped} + row_number() OVER ()"
+    whens, before = [], skipped
+    for part, check in zip(parts, checks, strict=True):
+        whens.append(f"WHEN {literal(str(part))} THEN {before}")
+        before += check.lines
+    return f"line + CASE filename {' '.join(whens)} END"
 
 
 def _keep_columns(con, source: str, names: list[str]) -> list[int]:
@@ -213,8 +237,9 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
         start = 3
     tail = _read_tail(path, enc, dialect, plan.ncols, start, size)
     try:
-        parts, part_checks = transcode.to_utf8(path, enc.encoding, start, tail.cut, work, file_size=size,
-                                               progress=lambda done: progress("decode", done, tail.cut - start))
+        parts, part_checks = transcode.to_utf8(
+            path, enc.encoding, start, tail.cut, work, file_size=size, number_lines=transcode.line_numberer(),
+            delimiter=dialect.delimiter, progress=lambda done: progress("decode", done, tail.cut - start))
     except transcode.DecodeFailure as failure:
         raise EncodingFailed(failure) from failure
     lines = sum(c.lines for c in part_checks)
@@ -222,28 +247,30 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
         raise NotRegular("bare CR line breaks")
     progress("decode", tail.cut - start, tail.cut - start)
     progress("read", 0, None)
-    source = _csv_source(parts, dialect, plan.ncols)
+    numbered = all(c.numbered for c in part_checks)
+    source = _csv_source(parts, dialect, plan.ncols, numbered)
     skipped = first_data_line - 1
     try:
         keep = _keep_columns(con, source, plan.names)
         ids = ids_for([plan.names[c] for c in keep])
-        cells = ", ".join(blank_to_null(f"c{c}") + f" AS c{c}" for c in keep)
+        cells = ", ".join(_cell(f"c{c}", numbered) + f" AS c{c}" for c in keep)
         named = ", ".join(f"c{c} AS " + quote_identifier(i) for c, i in zip(keep, ids, strict=True))
         not_blank = " OR ".join(f"c{c} IS NOT NULL" for c in keep)
-        # row_number() over the reader keeps the file's order (a streaming window).
-        # _id is the record's position too, until a blank row is dropped (see below).
+        # _id is the record's position too, until a blank row or an empty line
+        # is left out (then the rows are numbered again, below).
         con.execute(
             f"COPY (SELECT _row - {skipped} AS _id, _row, {named} FROM ("
-            f"SELECT {skipped} + row_number() OVER () AS _row, {cells} FROM {source}) WHERE {not_blank}) "
-            f"TO {literal(str(text_path))} ({parquet_options})")
+            f"SELECT {_line_number(parts, part_checks, skipped)} AS _row, {cells} FROM {source}) "
+            f"WHERE {not_blank}) TO {literal(str(text_path))} ({parquet_options})")
         last_row, row_count, last_id = con.execute(
             f"SELECT max(_row), count(*), max(_id) FROM read_parquet({literal(str(text_path))})").fetchone()
         if row_count != last_id:
             _renumber(con, text_path, parquet_options)
     except duckdb.Error as exc:
         raise NotRegular(str(exc).splitlines()[0]) from exc
-    # One record per line, or line numbers would be wrong: an empty line (which
-    # DuckDB skips) or a field spanning lines sends the file to Python.
+    # One record per line, or line numbers would be wrong: without numbered
+    # lines, an empty line (which DuckDB skips) or a field spanning lines sends
+    # the file to Python.
     if last_row is None or last_row - skipped != lines:
         raise NotRegular("records and lines differ")
     progress("read", row_count, row_count)

@@ -366,7 +366,7 @@ def _reporter(progress: Callable[[str, int, int | None], None] | None) -> Progre
         now = time.monotonic()
         finished = total is not None and done >= total
         # A few calls per phase: throttle intermediate updates.
-        if not finished and done and now - last.get(phase, 0.0) < 0.2:
+        if not finished and done and now - last.get(phase, 0.0) < 1.0:
             return
         last[phase] = now
         progress(phase, done, total)
@@ -386,7 +386,7 @@ def ingest_file(path: str | Path, resource_id: str, data_dir: str | Path, format
     order: "decode" (bytes of the data part transcoded; delimited files read
     by DuckDB), "read" (rows read; total None while unknown), "convert"
     (steps of typing and writing a table, out of 2) and "publish" (0, then 1).
-    Calls are throttled to a few per second and must return quickly.
+    Calls are throttled to about one a second per phase; the callback must return quickly.
     """
     started = time.perf_counter()
     path = Path(path)

@@ -23,6 +23,9 @@ import codecs
 import ctypes
 import ctypes.util
 import errno
+import os
+import shutil
+import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +52,7 @@ class OutputChecks:
     lines: int = 0  # LF bytes, plus one for a last line without one
     carriage_returns: int = 0
     last_byte: int | None = None
+    numbered: bool = False  # lines were prefixed with their number by awk (see NUMBER_LINES)
 
     @property
     def bare_cr(self) -> bool:
@@ -75,6 +79,48 @@ class _Writer:
         if self.checks.last_byte not in (None, 0x0A):
             self.checks.lines += 1
         return self.checks
+
+
+# --- numbering lines with awk --------------------------------------------------
+
+# Prefix every non-empty line with its number (within the part) and the
+# delimiter, and leave empty lines out. DuckDB then reads each record's line
+# number from the file instead of numbering records with a window function,
+# which would serialize its reader; doing this per line in Python costs
+# seconds per million lines. (A field spanning lines then shows up as a line
+# break inside a cell, which the reader refuses.)
+NUMBER_LINES = r"""
+$0 == "" || $0 == "\r" { next }
+{ print NR d $0 }
+"""
+
+
+def line_numberer() -> str | None:
+    """The awk to number lines with, or None (the reader then numbers records itself)."""
+    return shutil.which("awk")
+
+
+class _Numbered:
+    """A writable pipe into awk, which writes the numbered lines to ``out``."""
+
+    def __init__(self, awk: str, delimiter: str, out):
+        self.process = subprocess.Popen(
+            [awk, "-v", f"d={delimiter}", NUMBER_LINES], stdin=subprocess.PIPE, stdout=out,
+            stderr=subprocess.PIPE, env={"LC_ALL": "C", "PATH": os.environ.get("PATH", "")})
+
+    def write(self, data) -> None:
+        self.process.stdin.write(data)
+
+    def finish(self) -> None:
+        self.process.stdin.close()
+        report = self.process.stderr.read().decode("utf-8", "replace").strip()
+        if self.process.wait() != 0:
+            raise OSError(f"awk failed: {report}")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 # --- iconv through ctypes (calls into C release the GIL) -----------------------
@@ -227,10 +273,12 @@ def split_at_lines(path: Path, start: int, end: int, parts: int) -> list[tuple[i
 
 
 def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
-            file_size: int, workers: int = 2,
+            file_size: int, workers: int = 2, number_lines: str | None = None, delimiter: str = ",",
             progress: Callable[[int], None] | None = None) -> tuple[list[Path], list[OutputChecks]]:
     """Write bytes [start, end) of ``path`` as UTF-8 part files in ``dest_dir``, in order.
 
+    With ``number_lines`` (an awk, see :func:`line_numberer`) every non-empty
+    line is prefixed with its number within its part and ``delimiter``.
     Raises :class:`DecodeFailure` when the bytes are not valid in ``encoding``.
     """
     if encoding in COPY_ENCODINGS or iconv_available(encoding):
@@ -245,9 +293,12 @@ def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
     def work(i: int) -> None:
         lo, hi = ranges[i]
         final = hi >= file_size
+        numbered = None
         try:
             with outputs[i].open("wb") as out:
-                writer = _Writer(out)
+                if number_lines:
+                    numbered = _Numbered(number_lines, delimiter, out)
+                writer = _Writer(numbered or out)
                 if encoding in COPY_ENCODINGS:
                     _copy_part(path, lo, hi, writer, done[i])
                 elif iconv_available(encoding):
@@ -255,15 +306,20 @@ def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
                 else:
                     _codec_part(path, encoding, lo, hi, writer, done[i], final)
                 checks[i] = writer.close()
+                if numbered:
+                    numbered.finish()
+                    checks[i].numbered = True
         except BaseException as exc:  # re-raised in the calling thread
             errors[i] = exc
+            if numbered:
+                numbered.kill()
 
     threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(ranges))]
     for thread in threads:
         thread.start()
     for thread in threads:
         while thread.is_alive():
-            thread.join(0.25)
+            thread.join(0.5)
             if progress:
                 progress(sum(d[0] for d in done))
     failures = [e for e in errors if e is not None]

@@ -12,7 +12,7 @@ import datetime as dt
 import pyarrow.parquet as pq
 import pytest
 
-from hiraku.datastore import coltypes, fastcsv
+from hiraku.datastore import coltypes, fastcsv, transcode
 from hiraku.datastore.ingest import ingest_file
 
 
@@ -28,12 +28,13 @@ CASES = {
         "1,①番町会館,34.34,134.04,令和5年4月1日,\"1,200\",有,9:00\n"
         "2,㈱髙松ビル,34.35,134.05,H31.4.30,８００,無,９：３０\n"
         ",,,,,,,\n"
+        "\n"
         "3,錦町集会所～別館,34.33,134.03,平成元年1月8日,-,有,10:00\n"
         "4,扇町会館,34.32,134.02,2023-04-01,△５,無,10:30\n"
         "※令和5年4月1日時点の情報です。\n"
         "※定員は目安です。\n"
     ),
-    "bom.csv": "\ufeffid,name,when,amount\r\n1,a,2023/04/01 10:15:30,1.5\r\n2,b,2023/04/02,2\r\n3,c,R5.4.3 9:30,-3.25\r\n\r\n"
+    "bom.csv": "\ufeffid,name,when,amount\r\n1,a,2023/04/01 10:15:30,1.5\r\n\r\n2,b,2023/04/02,2\r\n3,c,R5.4.3 9:30,-3.25\r\n\r\n"
                .encode("utf-8"),
     "plain.tsv": "名称\t住所\t人数\t登録\nA\t高松市, 番町\t3\ttrue\nB\t高松市, 錦町\t4\tFALSE\n".encode(),
     "eucjp.csv": "なまえ,かず,ひづけ\nたかまつ,１,令和元年5月1日\nひらく,２,令和2年5月1日\n".encode("euc_jp"),
@@ -88,12 +89,12 @@ def test_municipal_case_details(tmp_path, data_dir, monkeypatch):
     path.write_bytes(CASES["municipal.csv"])
     fast, _ = ingest_both_ways(path, data_dir, monkeypatch)
     assert fast["rows"] == 4 and fast["header_rows"] == [3]
-    assert [r["_row"] for r in fast["text"]] == [4, 5, 7, 8]
+    assert [r["_row"] for r in fast["text"]] == [4, 5, 8, 9]
     assert [r["_id"] for r in fast["typed"]] == [1, 2, 3, 4]
     assert [r["定員"] for r in fast["typed"]] == [1200, 800, None, -5]
     assert fast["typed"][3]["開設日"] == dt.date(2023, 4, 1)
     notes = next(w for w in fast["warnings"] if w["code"] == "footnote_rows_skipped")
-    assert notes["rows"] == [9, 10]
+    assert notes["rows"] == [10, 11]
 
 
 @pytest.mark.parametrize("data", [
@@ -101,22 +102,39 @@ def test_municipal_case_details(tmp_path, data_dir, monkeypatch):
     "a,b,c\n1,2,3\n4,5,6,7\n",  # ragged row
     'a,b\n1,"two\nlines"\n',  # a field with a line break
     "a,b\r1,2\r3,4\r",  # bare CR line breaks
-    "a,b\n1,2\n\n3,4\n",  # an empty line among the data
     'a,b\n1, "x"\n',  # blank before a quote
 ])
-def test_irregular_files_are_left_to_python(data, tmp_path, data_dir, monkeypatch):
+def test_irregular_files_are_left_to_python(data, tmp_path):
     path = tmp_path / "a.csv"
     path.write_text(data, encoding="utf-8", newline="")
     with pytest.raises(fastcsv.NotRegular):
-        from hiraku.datastore import delimited, ingest
-        from hiraku.datastore.encoding import sniff_encoding
-        enc = sniff_encoding(path)
-        dialect = delimited.sniff_dialect(delimited.read_sample(path, enc.encoding), prefer=",")
-        work = tmp_path / "work"
-        work.mkdir()
-        with ingest._duckdb(work) as con:
-            fastcsv.ingest(path, enc, dialect, con, work, work / "t.parquet", ingest.PARQUET_OPTIONS,
-                           ingest.column_ids, lambda *a: None)
+        read_fast(path, tmp_path)
+
+
+def read_fast(path, tmp_path):
+    from hiraku.datastore import delimited, ingest
+    from hiraku.datastore.encoding import sniff_encoding
+
+    enc = sniff_encoding(path)
+    dialect = delimited.sniff_dialect(delimited.read_sample(path, enc.encoding), prefer=",")
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    with ingest._duckdb(work) as con:
+        return fastcsv.ingest(path, enc, dialect, con, work, work / "t.parquet", ingest.PARQUET_OPTIONS,
+                              ingest.column_ids, lambda *a: None)
+
+
+@pytest.mark.parametrize("name", ["municipal.csv", "bom.csv", "plain.tsv"])
+def test_without_awk_records_are_numbered_by_position(name, tmp_path, data_dir, monkeypatch):
+    monkeypatch.setattr(transcode, "line_numberer", lambda: None)
+    path = tmp_path / name
+    path.write_bytes(CASES[name].replace(b"\r\n\r\n", b"\r\n").replace(b"\n\n", b"\n"))
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow
+    empty_line = tmp_path / "empty.csv"
+    empty_line.write_text("a,b\n1,2\n\n3,4\n", encoding="utf-8")
+    with pytest.raises(fastcsv.NotRegular):  # positions would no longer be line numbers
+        read_fast(empty_line, tmp_path)
 
 
 def wide_mixed_csv(rows: int) -> str:

@@ -64,3 +64,14 @@ def test_invalid_byte_is_reported_at_its_offset(tmp_path):
 def test_bare_cr_is_noticed(tmp_path):
     _, checks = transcoded(tmp_path, b"a,b\r1,2\r\n", "utf-8")
     assert any(c.bare_cr for c in checks)
+
+
+@pytest.mark.skipif(transcode.line_numberer() is None, reason="no awk")
+def test_awk_numbers_lines_and_leaves_empty_ones_out(tmp_path):
+    data = "a,b\r\n髙,1\r\n\r\n\"x\",2\r\n".encode("cp932")
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    parts, checks = transcode.to_utf8(path, "cp932", 0, len(data), tmp_path, file_size=len(data), workers=1,
+                                      number_lines=transcode.line_numberer(), delimiter="\t")
+    assert parts[0].read_bytes() == "1\ta,b\r\n2\t髙,1\r\n4\t\"x\",2\r\n".encode()
+    assert checks[0].numbered and checks[0].lines == 4
