@@ -467,7 +467,7 @@ class TableChecker:
         try:
             reader = pacsv.open_csv(
                 text.path,
-                read_options=pacsv.ReadOptions(skip_rows=1, column_names=column_names, block_size=1 << 22,
+                read_options=pacsv.ReadOptions(skip_rows=1, column_names=column_names, block_size=1 << 24,
                                                encoding=encoding),
                 parse_options=pacsv.ParseOptions(delimiter=text.delimiter, quote_char='"', double_quote=True,
                                                  escape_char=False, newlines_in_values=False,
