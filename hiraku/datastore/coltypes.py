@@ -23,6 +23,7 @@ exact too except for that warning on text columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import typesql as T
 from . import values as V
@@ -170,24 +171,36 @@ def _integer_digits(con, text: str, column: str) -> int:
     return con.execute(f"SELECT max({whole}) FROM {text} WHERE {fast_test(column, V.INTEGER)}").fetchone()[0] or 1
 
 
-def _assume_from_sample(con, text: str, columns: list[str], fast_kinds: list[str | None],
-                        sample: list[T.ColumnCounts]) -> tuple[list[tuple], list[int]]:
+def _non_null_counts(con, text: str, columns: list[str], ids: list[str], parquet_path: Path | None) -> list[int]:
+    """Filled cells per column, from the Parquet statistics when they are there (no data is read)."""
+    if parquet_path is not None:
+        rows = dict(con.execute(
+            "SELECT path_in_schema, CASE WHEN count(stats_null_count) = count(*) "
+            "THEN sum(row_group_num_rows)::BIGINT - sum(stats_null_count)::BIGINT END "
+            f"FROM parquet_metadata({T.literal(str(parquet_path))}) GROUP BY path_in_schema").fetchall())
+        counts = [rows.get(i) for i in ids]
+        if all(n is not None for n in counts):
+            return counts
+    return list(con.execute(f"SELECT {', '.join(f'count({c})' for c in columns)} FROM {text}").fetchone())
+
+
+def _assume_from_sample(con, text: str, columns: list[str], ids: list[str], fast_kinds: list[str | None],
+                        sample: list[T.ColumnCounts], parquet_path: Path | None) -> tuple[list[tuple], list[int]]:
     """Like :func:`_check_fast_forms`, but only columns whose sample has cells outside the fast
     form are looked at (by the caller); the others are assumed to have none, which the typed
     table asserts as it is written (see :func:`typed_select`)."""
     outside = [f"count(*) FILTER (WHERE {c} IS NOT NULL AND NOT {fast_test(c, k)})" if k else "0"
                for c, k in zip(columns, fast_kinds, strict=True)]
     sample_slow = con.execute(f"SELECT {', '.join(outside)} FROM hk_sample").fetchone()
-    parts = [f"count({c})" for c in columns]
+    non_null = _non_null_counts(con, text, columns, ids, parquet_path)
+    parts = []
     for c, kind, slow in zip(columns, fast_kinds, sample_slow, strict=True):
         if kind == V.DECIMAL:
             # Digits decide the column's precision, so they are taken from every cell.
             whole, frac = _fast_digits(c)
             test = f"{c} IS NOT NULL" if not slow else fast_test(c, kind)
             parts += [f"max(CASE WHEN {test} THEN {whole} END)", f"max(CASE WHEN {test} THEN {frac} END)"]
-    totals = list(con.execute(f"SELECT {', '.join(parts)} FROM {text}").fetchone())
-    non_null = totals[:len(columns)]
-    digits = totals[len(columns):]
+    digits = list(con.execute(f"SELECT {', '.join(parts)} FROM {text}").fetchone()) if parts else []
     checks = []
     for i, kind in enumerate(fast_kinds):
         whole_frac = (digits.pop(0), digits.pop(0)) if kind == V.DECIMAL else (None, None)
@@ -195,7 +208,8 @@ def _assume_from_sample(con, text: str, columns: list[str], fast_kinds: list[str
     return checks, [i for i, n in enumerate(sample_slow) if n]
 
 
-def type_columns(con, text: str, ids: list[str], table_rows: int, check_all: bool = False) -> list[ColumnType]:
+def type_columns(con, text: str, ids: list[str], table_rows: int, check_all: bool = False,
+                 parquet_path: Path | None = None) -> list[ColumnType]:
     """The type of every column of the text table ``text`` (a SQL relation with ``_row``).
 
     Unless ``check_all``, what the sample suggests is assumed where it cannot
@@ -212,7 +226,7 @@ def type_columns(con, text: str, ids: list[str], table_rows: int, check_all: boo
         checks = _check_fast_forms(con, text, columns, fast_kinds)
         slow_columns = [i for i, (_, slow, *_) in enumerate(checks) if slow]
     else:
-        checks, slow_columns = _assume_from_sample(con, text, columns, fast_kinds, sample)
+        checks, slow_columns = _assume_from_sample(con, text, columns, ids, fast_kinds, sample, parquet_path)
     slow_counts: dict[int, T.ColumnCounts] = {}
     if slow_columns:
         # The cells outside the fast form, as distinct values with how often they occur.

@@ -301,7 +301,7 @@ def _finish_table(con, table: _TextTable, text_path: Path, typed_path: Path, dir
                   report: Progress) -> TableResult:
     text = f"read_parquet({typesql.literal(str(text_path))})"
     report("convert", 0, 2)
-    types = coltypes.type_columns(con, text, table.ids, table.row_count)
+    types = coltypes.type_columns(con, text, table.ids, table.row_count, parquet_path=text_path)
     report("convert", 1, 2)
     try:
         _write_typed(con, text, table.ids, types, typed_path)
