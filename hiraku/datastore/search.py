@@ -168,16 +168,30 @@ def _where(request: SearchRequest, columns: dict[str, str]) -> tuple[list[str], 
             if name not in columns:
                 raise SearchInputError("q", _("No such column: %(column)s") % {"column": name})
             for word in normalize_term(str(term)).split():
-                clauses.append(f"contains(lower(CAST({quote_identifier(name)} AS VARCHAR)), ?)")
+                clauses.append(f"contains({_cells(f'CAST({quote_identifier(name)} AS VARCHAR)', word)}, ?)")
                 params.append(word)
     elif q:
         text_columns = [c for c, native in columns.items() if native.upper() == "VARCHAR"]
-        haystack = (" || ' ' || ".join(f"coalesce(lower({quote_identifier(c)}), '')" for c in text_columns)
-                    if text_columns else "''")
         for word in normalize_term(str(q)).split():
-            clauses.append(f"contains({haystack}, ?)")
-            params.append(word)
+            # A word has no whitespace, so it is found in the text columns joined by spaces exactly
+            # when it is found in one of them; testing column by column saves building the joined text.
+            tests = [f"contains({_cells(quote_identifier(c), word)}, ?)" for c in text_columns]
+            clauses.append("(" + " OR ".join(tests) + ")" if tests else "false")
+            params.extend([word] * len(tests))
     return clauses, params
+
+
+def _cells(expression: str, word: str) -> str:
+    """The cells as ``word`` (normalized, case-folded) must be compared with: lower-cased if it has case.
+
+    lower() only changes characters that have case, and only ever yields such characters and
+    combining marks; a word made of characters without case (kanji, kana, digits, most symbols) therefore
+    matches a cell exactly when it matches the cell lower-cased. Skipping lower() for such words
+    gives the same rows several times faster on large tables.
+    """
+    if any(ch.lower() != ch or ch.upper() != ch or unicodedata.category(ch).startswith("M") for ch in word):
+        return f"lower({expression})"
+    return expression
 
 
 def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult:
