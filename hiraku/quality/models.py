@@ -57,3 +57,22 @@ class QualityReport(models.Model):
             "standard_confidence": self.standard_confidence, "missing_required": self.missing_required,
             "file_hash": self.file_hash or None, "created": self.created.isoformat(),
         }
+
+
+class DatasetScore(models.Model):
+    """The quality score of a dataset as last computed, so search can sort by it.
+
+    Recomputed whenever the dataset, one of its resources or a report changes
+    (see ``services.refresh_score``); the dataset page computes it live."""
+
+    dataset = models.OneToOneField("catalog.Dataset", on_delete=models.CASCADE, primary_key=True,
+                                   related_name="quality_score")
+    score = models.PositiveSmallIntegerField(db_index=True)
+    grade = models.CharField(max_length=1)
+    computed = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dataset quality score")
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id}: {self.score} ({self.grade})"

@@ -27,7 +27,7 @@ from hiraku.catalog.models import Dataset, Organization, Resource, State
 from hiraku.core.jobs import job
 
 from .checks import validate_file
-from .models import QualityReport
+from .models import DatasetScore, QualityReport
 from .scores import ResourceFacts, Score, score_dataset
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ def check_resource(resource_id: str) -> QualityReport | None:
 
 
 def _forget(resource: Resource) -> None:
+    refresh_score_safely(resource.dataset_id)
     try:
         forget_cached_reports(resource)
     except Exception:  # an unreachable cache only delays the dataset panel (see REPORT_CACHE_SECONDS)
@@ -262,3 +263,24 @@ def report_dict(report: QualityReport) -> dict:
     resource = report.resource
     return {"resource_id": str(resource.pk), "package_id": str(resource.dataset_id), "name": resource.name,
             **report.summary, "error": report.error or None, "report": report.report or None}
+
+
+# --- the stored score (for sorting search results) ------------------------------------------------------
+
+def refresh_score(dataset_id) -> DatasetScore | None:
+    """Recompute and store the dataset's score; None (and no row) for a deleted or missing dataset."""
+    dataset = Dataset.objects.select_related("organization").filter(pk=dataset_id).first()
+    if dataset is None or dataset.state == State.DELETED:
+        DatasetScore.objects.filter(dataset_id=dataset_id).delete()
+        return None
+    score = dataset_quality(dataset).score
+    stored, _ = DatasetScore.objects.update_or_create(
+        dataset=dataset, defaults={"score": score.score, "grade": score.grade, "computed": timezone.now()})
+    return stored
+
+
+def refresh_score_safely(dataset_id) -> None:
+    try:
+        refresh_score(dataset_id)
+    except Exception:  # a stale sort key must not fail a catalog write or the check job
+        logger.exception("quality score of %s could not be stored", dataset_id)

@@ -31,6 +31,8 @@ SORTS = {
     "title_string desc": "title_desc",
     "id asc": "id_asc",
     "id desc": "id_desc",
+    "quality_score desc": "quality_desc",
+    "quality_score asc": "quality_asc",
 }
 
 

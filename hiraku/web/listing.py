@@ -29,6 +29,8 @@ SORT_OPTIONS = (
     ("modified_desc", _("Recently updated")),
     ("popularity", _("Popularity")),
     ("name_asc", _("Name (A–Z)")),
+    ("quality_desc", _("Quality score (best first)")),
+    ("quality_asc", _("Quality score (worst first)")),
 )
 _SORT_KEYS = {key for key, _label in SORT_OPTIONS}
 

@@ -96,3 +96,35 @@ def test_organization_quality_is_worst_first_and_respects_privacy(toilets, hidde
     everything = [q.dataset.name for q in services.organization_quality(organization, city)]
     assert set(everything) == {"toilets", "hidden-toilets", "clean-list"}
     assert everything[-1] == "clean-list"
+
+
+def test_score_is_stored_and_kept_up_to_date(toilets, city, django_capture_on_commit_callbacks):
+    from hiraku.quality.models import DatasetScore
+
+    dataset = toilets.dataset
+    stored = DatasetScore.objects.get(dataset=dataset)
+    assert stored.score == services.dataset_quality(dataset).score.score
+    data = catalog.dataset_form_data(dataset)
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog.update_dataset(city, dataset, {**data, "notes": "高松市内の公衆トイレの一覧です。" * 5})
+    assert DatasetScore.objects.get(dataset=dataset).score == stored.score + 10  # the description now counts
+
+
+def test_search_sorts_by_quality(client, toilets, city, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from hiraku.api.tests.helpers import call_get, result_of
+    from hiraku.search.service import SearchQuery, index_dataset, search
+
+    cache.clear()  # search counts are cached by index generation, which restarts with each test's database
+    with django_capture_on_commit_callbacks(execute=True):
+        empty = make_dataset(city, "empty-list", license_id="notspecified", update_frequency="UNKNOWN")
+    index_dataset(empty.pk)
+    worst_first = search(SearchQuery(sort="quality_asc", facet_fields=()), None).dataset_ids
+    names = dict(catalog.Dataset.objects.values_list("pk", "name"))
+    assert [names[pk] for pk in worst_first] == ["empty-list", "toilets"]
+    best_first = result_of(call_get(client, "package_search", sort="quality_score desc"))
+    assert [d["name"] for d in best_first["results"]] == ["toilets", "empty-list"]
+    html = client.get("/dataset/", {"sort": "quality_asc"}).content.decode()
+    assert html.index("/dataset/empty-list") < html.index("/dataset/toilets")
+    assert "Quality score (worst first)" in html

@@ -42,7 +42,14 @@ _SORT_SQL = {
     "title_desc": f"{DOC}.title DESC",
     "id_asc": f"{DOC}.dataset_id ASC",
     "id_desc": f"{DOC}.dataset_id DESC",
+    # The stored quality score (hiraku.quality.models.DatasetScore) changes with reports, not index
+    # writes, so it is read live as popularity is; datasets never scored sort as 0.
+    "quality_desc": f"COALESCE((SELECT score FROM quality_datasetscore WHERE quality_datasetscore.dataset_id = "
+                    f"{DOC}.dataset_id), 0) DESC",
+    "quality_asc": f"COALESCE((SELECT score FROM quality_datasetscore WHERE quality_datasetscore.dataset_id = "
+                   f"{DOC}.dataset_id), 0) ASC",
 }
+_LIVE_SORTS = frozenset({"popularity", "quality_desc", "quality_asc"})
 
 
 class UnknownSort(ValueError):
@@ -198,7 +205,7 @@ class SearchBackend:
     def _cached_page(self, query, generation, phrases, sql_where, params) -> list[uuid.UUID]:
         # Ranking every hit is the other costly step of a broad query. Popularity
         # is read live (it changes without an index write), so that sort is never cached.
-        if query.sort == "popularity":
+        if query.sort in _LIVE_SORTS:
             return self._page(query, phrases, sql_where, params)
         key = (self._cache_key(query, generation, sql_where, params)
                + f":page:{query.sort}:{query.start}:{query.rows}")
