@@ -128,3 +128,23 @@ def test_search_sorts_by_quality(client, toilets, city, django_capture_on_commit
     html = client.get("/dataset/", {"sort": "quality_asc"}).content.decode()
     assert html.index("/dataset/empty-list") < html.index("/dataset/toilets")
     assert "Quality score (worst first)" in html
+
+
+def test_refresh_command_backfills_reports_and_scores(toilets, city):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from hiraku.quality.models import DatasetScore
+
+    QualityReport.objects.all().delete()
+    DatasetScore.objects.all().delete()
+    out = StringIO()
+    call_command("quality_refresh", "--missing", stdout=out)
+    assert "checked 1 files" in out.getvalue() and "scored 1 datasets" in out.getvalue()
+    assert QualityReport.objects.get(resource=toilets).errors >= 2
+    assert DatasetScore.objects.get(dataset=toilets.dataset).score == services.dataset_quality(
+        toilets.dataset).score.score
+    out = StringIO()
+    call_command("quality_refresh", "--missing", stdout=out)
+    assert "checked 0 files" in out.getvalue()
