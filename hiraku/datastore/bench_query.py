@@ -21,6 +21,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -153,6 +154,64 @@ def _wait_until_serving(port: int, server: subprocess.Popen, timeout: float = 60
     raise RuntimeError("hiraku serve did not start serving in time")
 
 
+# --- Where the time goes -------------------------------------------------------------------
+
+DESCRIBE = "SELECT column_name, column_type FROM (DESCRIBE data)"
+
+
+def request_breakdown(parquet: str, resource_id: str, mixes: dict[str, list[dict]], repeat: int = 5) -> dict:
+    """Milliseconds (median of ``repeat``) of each step of one request of each kind, in process, without HTTP.
+
+    The filter and q steps are the statements datastore_search runs (see search.search), timed apart.
+    """
+    from . import search as table_search
+    from . import sql as sql_engine
+    from .query import open_table, quote_identifier, run
+
+    def median_ms(func, *args) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            func(*args)
+            times.append(time.perf_counter() - started)
+        return statistics.median(times) * 1000
+
+    def connection() -> None:
+        with open_table(parquet):
+            pass
+
+    with open_table(parquet) as con:
+        columns = dict(run(con, DESCRIBE)[1])
+    select = ", ".join(quote_identifier(c) for c in columns)
+    steps: dict[str, dict[str, float]] = {}
+    for kind in ("filter", "q"):
+        params = mixes[kind][0]
+        request = table_search.SearchRequest(filters=json.loads(params.get("filters", "{}")), q=params.get("q"),
+                                             sort=params.get("sort"), limit=100)
+        clauses, args = table_search._where(request, columns)
+        where = " WHERE " + " AND ".join(clauses)
+        order = ", ".join(f"{quote_identifier(name)} {'DESC' if desc else 'ASC'}"
+                          for name, desc in table_search.parse_sort(request.sort, columns))
+        timed = {"connection (open, lock, close)": median_ms(connection)}
+        with open_table(parquet) as con:
+            timed["DESCRIBE"] = median_ms(run, con, DESCRIBE)
+            timed["rows (ORDER BY, LIMIT 100)"] = median_ms(
+                run, con, f"SELECT {select} FROM data{where} ORDER BY {order} LIMIT 100", args)
+            timed["count (include_total)"] = median_ms(
+                run, con, f"SELECT count(*) FROM (SELECT 1 FROM data{where})", args)
+        timed["search() in all"] = median_ms(table_search.search, parquet, request)
+        steps[kind] = timed
+    sql = mixes["sql"][0]["sql"]
+
+    def resolve(name: str) -> Path | None:
+        return Path(parquet) if name == resource_id else None
+
+    prepared = sql_engine.prepare(sql, resolve)
+    steps["sql"] = {"validate and rewrite (sqlglot)": median_ms(sql_engine.prepare, sql, resolve),
+                    "connection, query and results": median_ms(sql_engine.run_prepared, prepared)}
+    return steps
+
+
 # --- PostgreSQL as CKAN's datastore keeps a table -------------------------------------------
 
 def pg_type(duckdb_type: str) -> str:
@@ -263,6 +322,8 @@ def add_arguments(parser) -> None:
                                                                  "postgres://postgres@127.0.0.1:5432/postgres"),
                         help="server for the PostgreSQL comparison (a scratch database is created there)")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL comparison")
+    parser.add_argument("--postgres-requests", type=int, default=None,
+                        help="statements to time per PostgreSQL line (default: --requests)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory and database")
     parser.add_argument("--setup-in-current-database", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
@@ -320,9 +381,12 @@ class BenchRun:
                      f" (ingestion {setup['ingest_seconds']:.1f} s) for {setup['row_count']:,} rows")
             mixes = request_mixes(setup["resource_id"], self.options["requests"], seed)
             http_figures, answers = self.measure_http(mixes)
+            self.log("Timing the steps of one request of each kind in process…")
+            self.note_load("before the breakdown")
+            breakdown = request_breakdown(setup["parquet"], setup["resource_id"], mixes)
             postgres = None if self.options["no_postgres"] else self.measure_postgres(setup, mixes, answers)
             figures = {"setup": setup, "http": http_figures, "postgres": postgres, "answers": answers,
-                       "load_averages": self.load_averages}
+                       "breakdown": breakdown, "load_averages": self.load_averages}
             figures["targets"] = self.report(figures)
             return figures
         finally:
@@ -397,9 +461,10 @@ class BenchRun:
                     for params in mixes[kind][:5]:  # warm-up, and the answers to compare
                         key = params.get("filters") or params.get("q") or params.get("sql")
                         counts.setdefault(name, {})[key] = func(params)
-                    self.log(f"Timing {len(mixes[kind]):,} × PostgreSQL {name} (SQL only, one connection)…")
+                    timed = mixes[kind][:self.options["postgres_requests"] or len(mixes[kind])]
+                    self.log(f"Timing {len(timed):,} × PostgreSQL {name} (SQL only, one connection)…")
                     self.note_load(f"before PostgreSQL {name}")
-                    results[name] = time_each(func, mixes[kind])
+                    results[name] = time_each(func, timed)
                     self.note_load(f"after PostgreSQL {name}")
                 results["counts"] = counts
             return results
@@ -412,7 +477,7 @@ class BenchRun:
 
     def report(self, figures: dict) -> dict[str, bool]:
         setup, http, postgres = figures["setup"], figures["http"], figures["postgres"]
-        header = f"{'measurement':<58}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}  target"
+        header = f"{'measurement':<56}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}  target"
         self.log()
         self.log(f"Datastore queries on {setup['row_count']:,} rows ({setup['bytes'] / 1e6:.1f} MB CP932 CSV);"
                  f" {self.options['requests']:,} requests per kind, concurrency {self.options['concurrency']};"
@@ -421,10 +486,10 @@ class BenchRun:
         self.log(header)
         self.log("-" * len(header))
         met = {}
-        pg_lines = {"filter": [("filter", "PostgreSQL = on B-tree-indexed text, ORDER BY, LIMIT 100 + count")],
-                    "q": [("q_tsvector", "PostgreSQL _full_text @@ plainto_tsquery('simple') + count"),
-                          ("q_ilike", "PostgreSQL ILIKE '%word%' on the text columns + count")],
-                    "sql": [("sql", "PostgreSQL, the same SQL")]}
+        pg_lines = {"filter": [("filter", "PostgreSQL: = on B-tree index, sort, limit + count")],
+                    "q": [("q_tsvector", "PostgreSQL: _full_text @@ 'simple' tsquery + count"),
+                          ("q_ilike", "PostgreSQL: ILIKE '%word%' on text columns + count")],
+                    "sql": [("sql", "PostgreSQL: the same SQL")]}
         for kind, label in LABELS.items():
             result = http[kind]
             met[kind] = result.errors == 0 and result.percentile(50) <= TARGETS[kind]
@@ -433,6 +498,10 @@ class BenchRun:
             for name, pg_label in pg_lines[kind]:
                 if postgres and name in postgres:
                     self.line("  " + pg_label, postgres[name], "SQL only")
+        self.log()
+        self.log("Where one request's time goes (in process, no HTTP; median of 5 runs, ms):")
+        for kind, steps in figures["breakdown"].items():
+            self.log(f"  {kind:<7}" + "; ".join(f"{step} {ms:.1f}" for step, ms in steps.items()))
         self.log()
         self.log("PostgreSQL figures are SQL time only (no HTTP, no JSON), on one connection, with the same rows and")
         self.log("column types. Stock PostgreSQL has no Japanese text search parser: the 'simple' configuration keeps")
@@ -452,5 +521,5 @@ class BenchRun:
         return met
 
     def line(self, label: str, figures: Figures, note: str = "") -> None:
-        self.log(f"{label:<58}{figures.percentile(50):>9.1f}{figures.percentile(95):>9.1f}"
+        self.log(f"{label:<56}{figures.percentile(50):>9.1f}{figures.percentile(95):>9.1f}"
                  f"{figures.percentile(99):>9.1f}{figures.rate:>8.1f}{figures.errors:>7}  {note}")

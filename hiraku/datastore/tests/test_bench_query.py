@@ -43,6 +43,10 @@ def test_bench_datastore_runs_end_to_end():
     for label in bench_query.LABELS.values():
         assert label in text
     assert "p50 ≤ 20 ms" in text and "p50 ≤ 100 ms" in text and "p50 ≤ 200 ms" in text
+    breakdown = figures["breakdown"]
+    assert set(breakdown) == {"filter", "q", "sql"} and all(ms > 0 for steps in breakdown.values()
+                                                            for ms in steps.values())
+    assert "Where one request's time goes" in text
     postgres = figures["postgres"]
     if postgres is None:  # no PostgreSQL server here: the run says so and goes on
         assert "PostgreSQL comparison skipped" in text
