@@ -190,7 +190,7 @@ _SCORE_FIELDS = ("status", "readable", "errors", "warnings", "infos", "stars", "
 
 
 def _cache_key(dataset: Dataset, resources: list[Resource]) -> str:
-    files = ",".join(f"{r.pk}:{r.hash}" for r in resources if r.file)
+    files = ",".join(sorted(f"{r.pk}:{r.hash}" for r in resources if r.file))
     return f"quality:reports:{dataset.pk}:{hashlib.sha1(files.encode()).hexdigest()}"
 
 
