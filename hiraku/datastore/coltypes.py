@@ -49,30 +49,40 @@ def _iso(column: str) -> str:
     return f"replace({column}, '/', '-')"
 
 
-def fast_test(column: str, kind: str) -> str:
-    """SQL true when the raw cell has a plain spelling of ``kind`` (and is valid)."""
+def fast_test(column: str, kind: str, shape_only: bool = False) -> str:
+    """SQL true when the raw cell has a plain spelling of ``kind`` (and is a valid date).
+
+    With ``shape_only`` dates are not checked: for the typed write, whose
+    conversion fails on an impossible date (see :func:`fast_value`).
+    """
     if kind == V.BOOLEAN:
         return f"list_contains([{', '.join(T.literal(b) for b in _BOOLEANS)}], {column})"
     test = f"regexp_full_match({column}, {T.literal(_FAST_RE[kind])})"
-    if kind == V.DATE:
-        test += f" AND TRY_CAST({_iso(column)} AS DATE) IS NOT NULL"
-    elif kind == V.DATETIME:
+    if kind in (V.DATE, V.DATETIME) and not shape_only:
         test += f" AND TRY_CAST({_iso(column)} AS TIMESTAMP) IS NOT NULL"
     return f"({test})"
 
 
+def canonical_number(column: str) -> str:
+    """A plain number without separators, △ as minus (the fast form allows △ only in front)."""
+    return f"replace(replace(replace({column}, ',', ''), '△', '-'), '▲', '-')"
+
+
 def fast_value(column: str, fast_kind: str, kind: str, precision: int, scale: int) -> str:
-    """SQL converting a cell that passed ``fast_test(fast_kind)`` to the column's final ``kind``."""
+    """SQL converting a cell of ``fast_test(fast_kind, shape_only=True)`` to the column's ``kind``.
+
+    An impossible date (2023/02/30) fails with :data:`UNCHECKED`, so the table
+    is typed again with every cell checked, where such a cell is text.
+    """
     target = T.sql_type(kind, precision, scale)
     if fast_kind in (V.INTEGER, V.DECIMAL):
         # A plain number casts as it is; only separators and △ need rewriting.
-        return (f"coalesce(TRY_CAST({column} AS {target}), "
-                f"CAST(replace(regexp_replace({column}, '^[△▲]', '-'), ',', '') AS {target}))")
+        return f"coalesce(TRY_CAST({column} AS {target}), CAST({canonical_number(column)} AS {target}))"
     if fast_kind == V.BOOLEAN:
         return f"({column} IN ('有', 'true'))"
     if fast_kind == V.TIME:
         return f"CAST({column} AS TIME)"
-    return f"CAST(CAST({_iso(column)} AS TIMESTAMP) AS {target})"
+    return f"CAST(coalesce(TRY_CAST({_iso(column)} AS TIMESTAMP), error('{UNCHECKED}')) AS {target})"
 
 
 def _fast_digits(column: str) -> tuple[str, str]:
@@ -282,7 +292,7 @@ def typed_select(text: str, ids: list[str], types: list[ColumnType]) -> str:
             value = fast_value(cell, t.fast_kind, t.kind, t.precision, t.counts.scale)
             if t.assumed and t.kind == V.DECIMAL:
                 value = _asserted_decimal(cell, target, t.counts.scale)
-            other = f"CASE WHEN {fast_test(cell, t.fast_kind)} THEN {value} ELSE {other} END"
+            other = f"CASE WHEN {fast_test(cell, t.fast_kind, shape_only=True)} THEN {value} ELSE {other} END"
         selected.append(f"{other} AS {column}")
     return f"SELECT t._id, {', '.join(selected)} FROM {text} AS t"
 
@@ -290,7 +300,7 @@ def typed_select(text: str, ids: list[str], types: list[ColumnType]) -> str:
 def _asserted_decimal(cell: str, target: str, scale: int) -> str:
     """A plain number as ``target``, failing with UNCHECKED when its digits do not fit."""
     dot = f"strpos({cell}, '.')"
-    canonical = f"replace(regexp_replace({cell}, '^[△▲]', '-'), ',', '')"
+    canonical = canonical_number(cell)
     # A longer fraction would be rounded silently, so it is checked before the cast.
     return (f"CASE WHEN {dot} = 0 OR length({cell}) - {dot} <= {scale} "
             f"THEN coalesce(TRY_CAST({cell} AS {target}), TRY_CAST({canonical} AS {target}), error('{UNCHECKED}')) "

@@ -179,3 +179,14 @@ def test_clean_large_table_is_typed_in_one_pass(tmp_path, data_dir, monkeypatch)
     result = ingest_file(path, "clean", data_dir)
     assert len(calls) == 1 and not calls[0].get("check_all")  # the sample's guess held
     assert [c.type for c in result.table.columns] == ["integer", "decimal", "date"]
+
+
+def test_impossible_date_beyond_the_sample_makes_the_column_text(tmp_path, data_dir, monkeypatch):
+    rows = [f"{i},2023-04-{i % 28 + 1:02d}" for i in range(1, 300)] + ["300,2023-02-30"]
+    path = tmp_path / "dates.csv"
+    path.write_text("id,day\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    full = table_summary(ingest_file(path, "full", data_dir))
+    monkeypatch.setattr(coltypes, "SAMPLE_ROWS", 20)
+    sampled = table_summary(ingest_file(path, "sampled", data_dir))
+    assert sampled == full
+    assert [c["type"] for c in full["columns"]] == ["integer", "text"]
