@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from . import coltypes, delimited, fastcsv, geo, header, rows, store, typesql, workbooks, xlsx
+from . import coltypes, delimited, fastcsv, geo, header, jsonsource, rows, store, typesql, workbooks, xlsx
 from . import values as V
 from .encoding import detect_encoding, sniff_binary, sniff_encoding
 from .errors import LABELS, IngestError, Problem
@@ -45,6 +45,7 @@ MAX_COLUMNS = rows.MAX_COLUMNS
 DELIMITED_FORMATS = {"csv": ",", "tsv": "\t", "txt": None}
 XLSX_FORMATS = {"xlsx", "xlsm"}
 WORKBOOK_FORMATS = set(workbooks.FORMATS)  # read with python-calamine
+JSON_FORMATS = {"json", "geojson"}
 UNSUPPORTED_FORMATS = {"numbers"}
 # Writing is the largest part of ingestion. Snappy takes a quarter less CPU than
 # zstd. Building string dictionaries (useless for names, addresses, URLs) costs
@@ -143,7 +144,7 @@ def detect_format(path: Path, declared: str | None = None) -> str:
         raise IngestError("unsupported_format", format=fmt.upper())
     if fmt in XLSX_FORMATS:
         return "xlsx"
-    if fmt in WORKBOOK_FORMATS:
+    if fmt in WORKBOOK_FORMATS or fmt in JSON_FORMATS:
         return fmt
     if fmt not in DELIMITED_FORMATS:
         raise IngestError("unsupported_format", format=fmt.upper())
@@ -436,6 +437,9 @@ def _table_readers(con, path: Path, fmt: str, work: Path, report: Progress, meta
     """One function per candidate table that writes its text Parquet file (or returns None)."""
     if fmt in DELIMITED_FORMATS:
         yield lambda text_path: _read_delimited(con, path, fmt, work, text_path, report, meta)
+        return
+    if fmt in JSON_FORMATS:
+        yield lambda text_path: _read_rows(con, jsonsource.read_rows(path), None, set(), work, text_path, report)
         return
     sheets = xlsx.open_sheets(path) if fmt == "xlsx" else workbooks.open_sheets(path, fmt)
     for sheet in sheets:

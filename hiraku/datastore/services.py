@@ -39,7 +39,7 @@ from .signals import announce_table
 logger = logging.getLogger(__name__)
 
 # Formats the ingestion understands (CKAN's resource format strings, upper case).
-TABULAR_FORMATS = {"CSV", "TSV", "TXT", "XLSX", "XLSM", "XLS", "ODS"}
+TABULAR_FORMATS = {"CSV", "TSV", "TXT", "XLSX", "XLSM", "XLS", "ODS", "JSON", "GEOJSON"}
 PROGRESS_INTERVAL = 0.5
 
 

@@ -44,3 +44,19 @@ def test_bad_json_is_reported(tmp_path, content, code):
     with pytest.raises(IngestError) as caught:
         list(read_rows(path))
     assert caught.value.code == code
+
+
+def test_geojson_ingests_as_a_typed_table_with_coordinates(tmp_path, data_dir):
+    from hiraku.datastore.ingest import ingest_file
+
+    document = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [134.0467, 34.3506]},
+         "properties": {"名称": "高松駅", "収容人数": 120, "開設日": "2020-04-01"}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [134.0475, 34.3389]},
+         "properties": {"名称": "中央公園", "収容人数": 80, "開設日": "2021-05-10"}},
+    ]}
+    result = ingest_file(write(tmp_path, document, "hinan.geojson"), "hinan", data_dir)
+    columns = {c.id: c for c in result.table.columns}
+    assert result.table.row_count == 2
+    assert columns["収容人数"].type == "integer" and columns["開設日"].type == "date"
+    assert (columns["緯度"].role, columns["経度"].role) == ("latitude", "longitude")
