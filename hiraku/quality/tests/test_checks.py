@@ -375,6 +375,7 @@ def test_kana_fields(tmp_path):
     report = check(toilet_csv(tmp_path, {"名称_カナ": "たかまつ"}, {"名称_カナ": "ﾀｶﾏﾂ"}, {"名称_カナ": "高松"}))
     found = findings_of(report, "value.kana")
     assert [f.replacement for f in found] == ["タカマツ", "タカマツ", None]
+    assert [f.autofix for f in found] == [True, True, False]
     assert "text.halfwidth_kana" not in rules_of(report)
 
 
