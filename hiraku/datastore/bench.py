@@ -195,7 +195,7 @@ def hiraku_step(source: str, scratch: str) -> dict:
 
     def progress(phase: str, done: int, total: int | None) -> None:
         # "convert" has two steps: typing the columns, then writing the typed file.
-        name = "write typed" if phase == "convert" and done == 1 else phase
+        name = "write typed" if phase == "convert" and done >= 1 else phase
         if not phases or phases[-1][0] != name:
             phases.append((name, time.perf_counter() - started))
 
