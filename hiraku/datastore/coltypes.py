@@ -14,7 +14,11 @@ microsecond; a million rows of twenty columns would take tens of seconds. So:
    ``9:30``, 有/無), which Python's rules give the same kind;
 3. the cells that do not fit the fast form (和暦, full-width digits, markers,
    text) are grouped by value and only the distinct values are classified and
-   converted fully; the typed table looks each such cell up.
+   converted fully; the typed table looks each such cell up;
+4. a column whose sample has only fast-form cells is not checked in a pass of
+   its own: the typed write asserts that every cell has the fast form, and a
+   failed assertion (:data:`UNCHECKED`) makes the caller type the table again
+   with every cell checked (``check_all``).
 
 For a table no longer than the sample the result is exact; otherwise it is
 exact too except for that warning on text columns.

@@ -14,7 +14,8 @@ when it reads the copy); other encodings use Python's incremental decoder.
 While copying, line breaks are counted with byte counts only (work per line
 in Python would cost seconds): the number of lines is compared with the CSV
 reader's record count, and bare CR line breaks, which Python's csv module
-would read differently, are noticed.
+would read differently, are noticed. Optionally the output goes through awk,
+which puts each line's number in front of it (see ``NUMBER_LINES``).
 """
 
 from __future__ import annotations
