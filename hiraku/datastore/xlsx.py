@@ -85,10 +85,10 @@ def _check_container(path: Path) -> None:
         raise IngestError("empty_file")
     if not zipfile.is_zipfile(path):
         raise IngestError("corrupt_xlsx")
-    _check_expansion(path)
+    check_expansion(path)
 
 
-def _check_expansion(path: Path) -> None:
+def check_expansion(path: Path) -> None:
     """Refuse zip bombs before anything is decompressed: the sizes in the zip directory are checked."""
     try:
         with zipfile.ZipFile(path) as archive:

@@ -20,6 +20,10 @@ _NAMESPACES = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" 
 def _cell(value) -> str:
     if value is None:
         return "<table:table-cell/>"
+    if isinstance(value, tuple):  # ("span", text, columns): a merged cell and the cells it covers
+        _, text, columns = value
+        return (f'<table:table-cell office:value-type="string" table:number-columns-spanned="{columns}">'
+                f"<text:p>{escape(text)}</text:p></table:table-cell>" + "<table:covered-table-cell/>" * (columns - 1))
     if isinstance(value, bool):
         kind, attribute = "boolean", f'office:boolean-value="{str(value).lower()}"'
     elif isinstance(value, int | float):
@@ -125,3 +129,17 @@ def test_corrupt_workbooks(tmp_path, data_dir):
     numbers = tmp_path / "a.numbers"
     numbers.write_bytes(b"PK\x03\x04")
     expect(numbers, data_dir, "unsupported_format")
+
+
+def test_ods_group_header_over_merged_cells(tmp_path, data_dir):
+    path = tmp_path / "group.ods"
+    write_ods(path, {"人口": [
+        ["地区", ("span", "人口", 2), "世帯"],
+        [None, "男", "女", "世帯数"],
+        ["番町", 1100, 1300, 1200],
+        ["錦町", 700, 900, 800],
+        ["扇町", 500, 650, 600],
+    ]})
+    table = ingest_file(path, "group", data_dir).table
+    assert table.header_rows == [1, 2]
+    assert [c.id for c in table.columns] == ["地区", "人口 / 男", "人口 / 女", "世帯 / 世帯数"]
