@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import preview, quality
+from .views import preview, quality, quality_fix
 
 app_name = "web"
 
@@ -27,6 +27,8 @@ urlpatterns = [
     path(f"{resource}/map.geojson", preview.resource_map, name="resource_map"),
     path(f"{resource}/dictionary", preview.resource_dictionary, name="resource_dictionary"),
     path(f"{resource}/quality", quality.resource_quality, name="resource_quality"),
+    path(f"{resource}/fix", quality_fix.quality_fix_preview, name="resource_quality_fix"),
+    path(f"{resource}/fix/apply", quality_fix.quality_fix_apply, name="resource_quality_fix_apply"),
     path("organization/", views.organization_list, name="organization_list"),
     path("organization/<str:organization>", views.organization_detail, name="organization_detail"),
     path("organization/<str:organization>/quality", quality.organization_quality, name="organization_quality"),
@@ -35,11 +37,4 @@ urlpatterns = [
     path("login", views.LoginView.as_view(), name="login"),
     path("logout", views.LogoutView.as_view(), name="logout"),
     path("staff/", views.dashboard, name="staff_dashboard"),
-]
-
-from .views import quality_fix  # noqa: E402
-
-urlpatterns += [
-    path(f"{resource}/fix", quality_fix.quality_fix_preview, name="resource_quality_fix"),
-    path(f"{resource}/fix/apply", quality_fix.quality_fix_apply, name="resource_quality_fix_apply"),
 ]
