@@ -85,13 +85,14 @@ def test_a_clean_file_gives_an_empty_plan(tmp_path):
 
 
 def test_unfixable_findings_are_listed_and_left_alone(tmp_path):
-    path = write_csv(tmp_path, [toilet_header(), toilet_row(名称_カナ="かたはら", 緯度="北緯34度")])
+    # Kanji cannot be turned into a kana reading, nor a word into a latitude.
+    path = write_csv(tmp_path, [toilet_header(), toilet_row(名称_カナ="片原町", 緯度="北のほう")])
     plan = plan_fix(path, lgcode="372013")
     assert plan.changes == []
     left = {u.rule for u in plan.unfixed}
     assert "value.kana" in left and "value.coordinate_format" in left
     rows = list(plan.rows())
-    assert rows[1][toilet_header().index("名称_カナ")] == "かたはら"
+    assert rows[1][toilet_header().index("名称_カナ")] == "片原町"
 
 
 def test_several_fixes_in_one_cell_are_combined(tmp_path):
