@@ -250,8 +250,8 @@ def load_postgres(dsn: str, parquet: str, scratch: Path) -> tuple[float, list[st
     dump = scratch / "postgres-load.csv"
     with duckdb.connect(":memory:") as con:
         literal = "'" + parquet.replace("'", "''") + "'"
-        columns = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet({literal}))"
-                              ).fetchall()
+        columns = con.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet({literal}))").fetchall()
         target = "'" + str(dump).replace("'", "''") + "'"
         con.execute(f"COPY (SELECT * FROM read_parquet({literal})) TO {target} (FORMAT csv, HEADER false)")
     create, indexes, text_columns = pg_schema(columns)
@@ -332,7 +332,8 @@ def add_arguments(parser) -> None:
 def main(options: dict, stdout) -> dict | None:
     if options["setup_in_current_database"]:
         # Internal stage: runs in a child process whose settings point at the scratch directory.
-        stdout.write(json.dumps(setup_resource(options["rows"], Path(options["workdir"]), options["seed"])) + "\n")
+        setup = setup_resource(options["rows"], Path(options["workdir"]), options["seed"])
+        stdout.write(json.dumps(setup) + "\n")
         return None
     return BenchRun(options, stdout).run()
 
@@ -377,8 +378,9 @@ class BenchRun:
             setup = json.loads(output.strip().splitlines()[-1])
             setup["setup_seconds"] = time.perf_counter() - started
             self.log(f"  setup {setup['setup_seconds']:.1f} s: CSV {setup['bytes'] / 1e6:.1f} MB generated in"
-                     f" {setup['generate_seconds']:.1f} s; upload + datastore job {setup['upload_seconds']:.1f} s"
-                     f" (ingestion {setup['ingest_seconds']:.1f} s) for {setup['row_count']:,} rows")
+                     f" {setup['generate_seconds']:.1f} s; upload and its jobs {setup['upload_seconds']:.1f} s"
+                     f" (datastore ingestion {setup['ingest_seconds']:.1f} s; the rest hashes and stores the"
+                     f" file and runs the quality check and indexing) for {setup['row_count']:,} rows")
             mixes = request_mixes(setup["resource_id"], self.options["requests"], seed)
             http_figures, answers = self.measure_http(mixes)
             self.log("Timing the steps of one request of each kind in process…")
@@ -424,7 +426,8 @@ class BenchRun:
             for params in mixes[kind][:5]:
                 status, body = _get_json(port, api_path(kind, params))
                 if status != 200 or not body.get("success"):
-                    raise RuntimeError(f"{kind} request failed ({status}): {json.dumps(body, ensure_ascii=False)[:500]}")
+                    detail = json.dumps(body, ensure_ascii=False)[:500]
+                    raise RuntimeError(f"{kind} request failed ({status}): {detail}")
                 result = body["result"]
                 key = params.get("filters") or params.get("q") or params.get("sql")
                 answers[kind][key] = len(result["records"]) if kind == "sql" else result["total"]
@@ -503,12 +506,14 @@ class BenchRun:
         for kind, steps in figures["breakdown"].items():
             self.log(f"  {kind:<7}" + "; ".join(f"{step} {ms:.1f}" for step, ms in steps.items()))
         self.log()
-        self.log("PostgreSQL figures are SQL time only (no HTTP, no JSON), on one connection, with the same rows and")
-        self.log("column types. Stock PostgreSQL has no Japanese text search parser: the 'simple' configuration keeps")
-        self.log("whole runs of Japanese text as one token, so its full-text search misses words inside them; the ILIKE")
-        self.log("line gives the same matches as Hiraku's q (a substring of the text columns) without an index.")
+        self.log("PostgreSQL figures are SQL time only (no HTTP, no JSON), on one connection, with the same")
+        self.log("rows and column types. Stock PostgreSQL has no Japanese text search parser: the 'simple'")
+        self.log("configuration keeps whole runs of Japanese text as one token, so its full-text search misses")
+        self.log("words inside them; the ILIKE line gives the same matches as Hiraku's q (a substring of the")
+        self.log("text columns) without an index.")
         if postgres:
-            self.log(f"PostgreSQL load (COPY, B-tree and GIN indexes, VACUUM ANALYZE): {postgres['load_seconds']:.1f} s")
+            self.log("PostgreSQL load (COPY, B-tree and GIN indexes, VACUUM ANALYZE):"
+                     f" {postgres['load_seconds']:.1f} s")
             self.log("Matching rows (Hiraku total / PostgreSQL):")
             for key, total in figures["answers"]["filter"].items():
                 self.log(f"  filters={key}: {total:,} / {postgres['counts']['filter'][key]:,}")
