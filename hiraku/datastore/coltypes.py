@@ -128,7 +128,8 @@ def _merge(slow: T.ColumnCounts | None, fast_kind: str, fast_cells: int, digits:
 
 
 def _sample_counts(con, text: str, columns: list[str]) -> list[T.ColumnCounts]:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE hk_sample AS SELECT * FROM {text} LIMIT {SAMPLE_ROWS}")
+    # The first rows by _id (1..n in file order): the files are not written in row order.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE hk_sample AS SELECT * FROM {text} WHERE _id <= {SAMPLE_ROWS}")
     rows = con.execute(T.count_cells_sql(T.long_cells("hk_sample", columns))).fetchall()
     return T.read_cell_counts(rows, len(columns))
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -201,6 +202,20 @@ def _line_number(parts: list[Path], checks: list[transcode.OutputChecks], skippe
     return f"line + CASE filename {' '.join(whens)} END"
 
 
+@contextmanager
+def _insertion_order(con, needed: bool):
+    """Keep the reader's row order for this statement when ``needed`` (numbering by position)."""
+    if not needed:
+        yield
+        return
+    previous = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
+
+
 def _keep_columns(con, source: str, names: list[str]) -> list[int]:
     """Named columns, and unnamed ones that hold a value."""
     unnamed = [c for c, name in enumerate(names) if not name]
@@ -258,10 +273,11 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
         not_blank = " OR ".join(f"c{c} IS NOT NULL" for c in keep)
         # _id is the record's position too, until a blank row or an empty line
         # is left out (then the rows are numbered again, below).
-        con.execute(
-            f"COPY (SELECT _row - {skipped} AS _id, _row, {named} FROM ("
-            f"SELECT {_line_number(parts, part_checks, skipped)} AS _row, {cells} FROM {source}) "
-            f"WHERE {not_blank}) TO {literal(str(text_path))} ({parquet_options})")
+        with _insertion_order(con, not numbered):
+            con.execute(
+                f"COPY (SELECT _row - {skipped} AS _id, _row, {named} FROM ("
+                f"SELECT {_line_number(parts, part_checks, skipped)} AS _row, {cells} FROM {source}) "
+                f"WHERE {not_blank}) TO {literal(str(text_path))} ({parquet_options})")
         last_row, row_count, last_id = con.execute(
             f"SELECT max(_row), count(*), max(_id) FROM read_parquet({literal(str(text_path))})").fetchone()
         if row_count != last_id:

@@ -208,6 +208,9 @@ def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult:
         if request.distinct:
             # DISTINCT may only sort by selected columns.
             order = [o for o in order if o[0] in selected] or [(selected[0], False)]
+        elif "_id" in columns and all(name != "_id" for name, _desc in order):
+            # Rows with equal sort values keep one order, so pages neither repeat nor skip rows.
+            order.append(("_id", False))
         order_sql = ", ".join(f"{quote_identifier(n)} {'DESC' if desc else 'ASC'}" for n, desc in order)
         select = ", ".join(quote_identifier(n) for n in selected)
         distinct = "DISTINCT " if request.distinct else ""
