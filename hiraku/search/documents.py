@@ -15,6 +15,7 @@ from datetime import datetime
 
 from hiraku.catalog.models import Dataset, Organization, Resource, State
 from hiraku.catalog.serializers import package_dict
+from hiraku.quality.models import DatasetScore
 
 from .analyzer import index_text
 from .service import FACET_FIELDS
@@ -49,7 +50,7 @@ _DATASET_FIELDS = (
 
 
 def _document(row: dict, tags: list[str], groups: list[tuple[str, str]],
-              resources: list[tuple[str, str, str]]) -> IndexedDocument:
+              resources: list[tuple[str, str, str]], quality_grade: str = "") -> IndexedDocument:
     facets = {(FACET_CODES["organization"], row["organization__name"]),
               (FACET_CODES["license_id"], row["license_id"])}
     facets.update((FACET_CODES["tags"], tag) for tag in tags)
@@ -57,6 +58,10 @@ def _document(row: dict, tags: list[str], groups: list[tuple[str, str]],
     facets.update((FACET_CODES["res_format"], fmt) for _name, _desc, fmt in resources if fmt)
     if row["standard_type"]:
         facets.add((FACET_CODES["standard_type"], row["standard_type"]))
+    if quality_grade:
+        # The stored grade (hiraku.quality.models.DatasetScore); the search signals re-index
+        # a dataset when its grade changes.
+        facets.add((FACET_CODES["quality_grade"], quality_grade))
     return IndexedDocument(
         dataset_id=row["id"],
         organization_id=row["organization_id"],
@@ -121,6 +126,7 @@ def _documents(datasets: list[Dataset]) -> list[IndexedDocument]:
                      .order_by("position", "created")):
         resource.dataset = by_id[resource.dataset_id]
         resources[resource.dataset_id].append(resource)
+    grades = dict(DatasetScore.objects.filter(dataset_id__in=ids).values_list("dataset_id", "grade"))
     documents = []
     for dataset in datasets:
         org = organizations[dataset.organization_id]
@@ -129,7 +135,8 @@ def _documents(datasets: list[Dataset]) -> list[IndexedDocument]:
         document = _document(
             row, [tag.name for tag in tags[dataset.pk]],
             [(group.name, group.title) for group in groups[dataset.pk] if group.state == State.ACTIVE],
-            [(r.name, r.description, r.format) for r in resources[dataset.pk] if r.state == State.ACTIVE])
+            [(r.name, r.description, r.format) for r in resources[dataset.pk] if r.state == State.ACTIVE],
+            grades.get(dataset.pk, ""))
         document.package = package_json(package_dict(dataset, org, resources[dataset.pk], tags[dataset.pk],
                                                      groups[dataset.pk], site_url=""))
         documents.append(document)

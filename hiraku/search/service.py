@@ -13,8 +13,9 @@ from datetime import datetime
 
 from django.db import transaction
 
-# Facet fields, named as CKAN names them.
-FACET_FIELDS = ("organization", "groups", "tags", "res_format", "license_id", "standard_type")
+# Facet fields, named as CKAN names them (quality_grade is Hiraku's: the grade A–E of the stored
+# hiraku.quality DatasetScore). The position is the code stored in the index: append only.
+FACET_FIELDS = ("organization", "groups", "tags", "res_format", "license_id", "standard_type", "quality_grade")
 SORTS = {
     "score desc, metadata_modified desc": "relevance",
     "score desc": "relevance",

@@ -5,14 +5,16 @@ names are facet values and their titles are indexed text).
 The index also stores each dataset's CKAN package dict, so everything that
 changes that dict re-indexes, including deletions that the database carries
 out without model signals (link rows of a deleted theme or tag, the creator
-of a deleted user set to NULL). Every handler only collects dataset ids: they
-are indexed once, after the transaction commits."""
+of a deleted user set to NULL). The quality grade is a facet too: a stored
+dataset score whose grade changes re-indexes its dataset. Every handler only
+collects dataset ids: they are indexed once, after the transaction commits."""
 
 from django.conf import settings
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from hiraku.catalog.models import Dataset, Group, Organization, Resource, Tag
+from hiraku.quality.models import DatasetScore
 
 from .service import index_dataset_later, index_datasets_later
 
@@ -73,3 +75,30 @@ def _group_or_tag_deleted(sender, instance, **kwargs):
 def _user_deleted(sender, instance, **kwargs):
     # Dataset.creator is set to NULL by a bulk update: creator_user_id changes.
     index_datasets_later(list(Dataset.objects.filter(creator=instance).values_list("pk", flat=True)))
+
+
+# Where a score being saved keeps the grade stored before the save (None: no row yet).
+_PREVIOUS_GRADE = "_search_indexed_grade"
+
+
+@receiver(pre_save, sender=DatasetScore)
+def _score_saving(sender, instance, raw=False, using=None, **kwargs):
+    # Scores are recomputed after every dataset, resource and report change, mostly to the
+    # same grade: remember the stored grade so that only a new grade re-indexes.
+    if not raw:
+        setattr(instance, _PREVIOUS_GRADE, sender.objects.using(using).filter(pk=instance.pk)
+                .values_list("grade", flat=True).first())
+
+
+@receiver(post_save, sender=DatasetScore)
+def _score_saved(sender, instance, raw=False, using="default", **kwargs):
+    if raw:
+        return
+    previous = instance.__dict__.pop(_PREVIOUS_GRADE, None)
+    if previous != instance.grade:
+        index_dataset_later(instance.dataset_id, using=using)
+
+
+@receiver(post_delete, sender=DatasetScore)
+def _score_deleted(sender, instance, using="default", **kwargs):
+    index_dataset_later(instance.dataset_id, using=using)

@@ -148,3 +148,24 @@ def test_refresh_command_backfills_reports_and_scores(toilets, city):
     out = StringIO()
     call_command("quality_refresh", "--missing", stdout=out)
     assert "checked 0 files" in out.getvalue()
+
+
+def test_the_check_job_keeps_the_grade_facet_true(toilets, city, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from hiraku.quality.models import DatasetScore
+    from hiraku.search.service import SearchQuery, search
+
+    def indexed_grades():
+        return dict(search(SearchQuery(facet_fields=("quality_grade",)), None).facets["quality_grade"])
+
+    cache.clear()
+    before = DatasetScore.objects.get(dataset=toilets.dataset).grade
+    assert indexed_grades() == {before: 1}
+    clean = "名称,所在地\r\n片原町公衆便所,高松市片原町\r\n".encode()
+    with django_capture_on_commit_callbacks(execute=True):  # the new file is checked, the dataset rescored
+        catalog.update_resource(city, toilets, {"name": "トイレ"},
+                                files={"file": SimpleUploadedFile("toilets2.csv", clean)})
+    after = DatasetScore.objects.get(dataset=toilets.dataset).grade
+    assert after != before  # no errors any more
+    assert indexed_grades() == {after: 1}
