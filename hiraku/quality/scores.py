@@ -146,6 +146,16 @@ def grade_for(score: int) -> str:
     return GRADES[-1][1]
 
 
+def grade_points(grade: str) -> tuple[int, int]:
+    """The lowest and the highest score of a grade: (90, 100) for A, (0, 24) for E."""
+    highest = sum(POINTS.values())
+    for minimum, name in GRADES:
+        if name == grade:
+            return minimum, highest
+        highest = minimum - 1
+    raise ValueError(f"unknown grade: {grade!r}")
+
+
 @dataclass
 class ResourceFacts:
     """What the score needs from one resource and its stored report (None: not checked)."""

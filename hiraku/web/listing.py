@@ -16,7 +16,7 @@ from hiraku.catalog.models import Dataset, Resource, State
 from hiraku.search.service import FACET_FIELDS, SearchQuery, search
 
 from . import querystrings
-from .presenters import FACET_TITLES, Facet, FacetOption, SelectedFilter, facet_labels
+from .presenters import FACET_TITLES, GRADE_ORDER, Facet, FacetOption, SelectedFilter, facet_labels
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
@@ -101,6 +101,8 @@ def _facets(result_facets, params: QueryDict, fixed: dict[str, str]) -> list[Fac
         if name in fixed:
             continue
         buckets = result_facets.get(name, [])
+        if name == "quality_grade":  # best grade first, not the most frequent
+            buckets = sorted(buckets, key=lambda bucket: GRADE_ORDER.get(bucket[0], len(GRADE_ORDER)))
         labels = facet_labels(name, [value for value, _count in buckets])
         selected = set(params.getlist(name))
         facet = Facet(field=name, title=str(FACET_TITLES[name]))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from hiraku.catalog.licenses import License, get_license
 from hiraku.catalog.models import Group, Organization
 from hiraku.catalog.standards import standard_label
+from hiraku.quality.scores import GRADES, grade_points
 
 # Short licence names as they appear in credit lines, e.g. 「（CC BY 4.0）」.
 _LICENSE_SHORT_NAMES = {
@@ -68,7 +69,19 @@ FACET_TITLES = {
     "res_format": _("Format"),
     "license_id": _("Licence"),
     "standard_type": _("Standard dataset"),
+    "quality_grade": _("Quality grade"),
 }
+
+# Quality grades best first, the order of their facet options.
+GRADE_ORDER = {grade: position for position, (_minimum, grade) in enumerate(GRADES)}
+
+
+def grade_label(grade: str) -> str:
+    """A quality grade with its points, e.g. 「A（90〜100点）」."""
+    if grade not in GRADE_ORDER:
+        return grade
+    low, high = grade_points(grade)
+    return gettext("%(grade)s (%(low)s–%(high)s points)") % {"grade": grade, "low": low, "high": high}
 
 
 def facet_labels(field_name: str, values: list[str]) -> dict[str, str]:
@@ -81,6 +94,8 @@ def facet_labels(field_name: str, values: list[str]) -> dict[str, str]:
         return {v: license_title(v) for v in values}
     if field_name == "standard_type":
         return {v: standard_label(v) for v in values}
+    if field_name == "quality_grade":
+        return {v: grade_label(v) for v in values}
     return {v: v for v in values}
 
 

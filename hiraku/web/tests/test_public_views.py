@@ -60,6 +60,35 @@ def test_search_filters_by_facet_and_shows_titles(client, public_dataset, staff_
     assert {o.label for o in facets["standard_type"].options} == {"指定緊急避難場所一覧"}
 
 
+def test_search_has_a_quality_grade_facet(client, public_dataset, staff_user, run_on_commit):
+    from django.core.cache import cache
+
+    from hiraku.quality.models import DatasetScore
+
+    other = run_on_commit(services.create_dataset, staff_user, dataset_data(name="aed", title="AED設置箇所"))
+    for dataset, grade, score in ((public_dataset, "A", 95), (other, "D", 30)):
+        run_on_commit(DatasetScore.objects.update_or_create, dataset=dataset,
+                      defaults={"score": score, "grade": grade})
+    cache.clear()
+    response = client.get("/dataset/")
+    facet = {facet.field: facet for facet in response.context["listing"].facets}["quality_grade"]
+    assert facet.title == "品質評価"
+    assert [(o.value, o.label, o.count) for o in facet.options] == [("A", "A（90〜100点）", 1), ("D", "D（25〜49点）", 1)]
+    page = text(response)
+    assert '<h3 id="facet-quality_grade" class="facet__title">品質評価</h3>' in page
+    assert 'aria-labelledby="facet-quality_grade"' in page
+    assert "quality_grade=D" in facet.options[1].url
+    filtered = client.get("/dataset/", {"quality_grade": "D"})
+    listing = filtered.context["listing"]
+    assert [d.name for d in listing.datasets] == ["aed"]
+    chip = listing.selected[0]
+    assert (chip.field_title, chip.label) == ("品質評価", "D（25〜49点）")
+    assert "quality_grade" not in chip.remove_url
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = text(client.get("/dataset/"))
+    assert "Quality grade" in page and "A (90–100 points)" in page
+
+
 def test_search_text_query_and_count(client, public_dataset):
     listing = client.get("/dataset/", {"q": "避難"}).context["listing"]
     assert listing.count == 1
