@@ -10,7 +10,7 @@ def test_bench_ingest_runs_on_a_small_table(settings):
                          out)
     report = out.getvalue()
     assert figures["xloader"] is None and "skipped" in report
-    assert figures["floor"]["rows"] == figures["hiraku"]["rows"] == 2000
+    assert figures["floor"]["rows"] == figures["floor_unordered"]["rows"] == figures["hiraku"]["rows"] == 2000
     hiraku = figures["hiraku"]
     assert hiraku["encoding"] == "cp932" and hiraku["peak_rss_mb"] > 0
     types = hiraku["types"]
