@@ -22,6 +22,11 @@ microsecond; a million rows of twenty columns would take tens of seconds. So:
 
 For a table no longer than the sample the result is exact; otherwise it is
 exact too except for that warning on text columns.
+
+Staff may force a column's type (the data dictionary's type override):
+:func:`forced_types` then classifies every distinct value of the column with
+the full rules and reports the cells that do not fit; :func:`typed_select`
+converts forced columns with the full rules too.
 """
 
 from __future__ import annotations
@@ -106,6 +111,7 @@ class ColumnType:
     fast_cells: int = 0
     values: str | None = None  # name of the ENUM type and variable mapping slow values to converted ones
     assumed: bool = False  # fast-form cells and digits taken from the sample: assert them
+    forced: bool = False  # the kind was chosen by staff; every cell is converted with the full rules
 
     @property
     def precision(self) -> int:
@@ -272,34 +278,110 @@ def type_columns(con, text: str, ids: list[str], table_rows: int, check_all: boo
     return result
 
 
+@dataclass
+class Misfits:
+    """The cells of a forced column that do not convert to the forced kind."""
+
+    count: int
+    first_row: int | None
+    first_value: str | None
+
+
+def allowed_codes(kind: str) -> set[int]:
+    """Cell kind codes a column of ``kind`` takes without losing anything (markers become NULL)."""
+    return {T.MARKER} | {code for code, k in T.CODE_KINDS.items() if V.join(k, kind) == kind}
+
+
+def forced_types(con, text: str, ids: list[str], forced: dict[int, str]) -> dict[int, tuple[ColumnType, Misfits]]:
+    """The type of each column position in ``forced`` (position → kind), with its misfit cells.
+
+    Every distinct value of those columns is classified with the full rules of
+    ``typesql`` (so 和暦, full-width digits, △ and 有/無 convert as usual); a cell
+    converts when its own kind joins into the forced kind (an integer into a
+    decimal, a date into a date and time). Forcing text always succeeds.
+    """
+    result: dict[int, tuple[ColumnType, Misfits]] = {}
+    checked = {i: k for i, k in forced.items() if k != V.TEXT}
+    for i, kind in forced.items():
+        if kind == V.TEXT:
+            result[i] = (ColumnType(V.TEXT, T.ColumnCounts(kinds={}), forced=True), Misfits(0, None, None))
+    if not checked:
+        return result
+    columns = {i: quote_identifier(ids[i]) for i in checked}
+    groups = [f"SELECT {i} AS col, {c} AS v, count(*) AS n, min(_row) AS _row FROM {text} "
+              f"WHERE {c} IS NOT NULL GROUP BY {c}" for i, c in columns.items()]
+    cells = T.cell_layers(f"({' UNION ALL '.join(groups)})", ["v"], ["col", "_row", "n"], [None])
+    whole, frac = T.number_digits("n0")
+    rows = con.execute(
+        f"SELECT col, k0, sum(n), min(_row), arg_min(v0, _row), "
+        f"max(CASE WHEN k0 IN ({T.INTEGER}, {T.DECIMAL}) THEN {whole} END), "
+        f"max(CASE WHEN k0 = {T.DECIMAL} THEN {frac} END) "
+        f"FROM ({cells}) WHERE k0 IS NOT NULL GROUP BY col, k0").fetchall()
+    for i, kind in checked.items():
+        allowed = allowed_codes(kind)
+        mine = [r for r in rows if r[0] == i]
+        bad = sorted((r for r in mine if r[1] not in allowed), key=lambda r: r[3])
+        counts = T.ColumnCounts(
+            non_null=int(sum(r[2] for r in mine)),
+            markers=int(sum(r[2] for r in mine if r[1] == T.MARKER)),
+            kinds={r[1]: int(r[2]) for r in mine if r[1] != T.MARKER},
+            int_digits=max([r[5] for r in mine if r[5] is not None] + [1]),
+            scale=max([r[6] for r in mine if r[6] is not None] + [0]),
+        )
+        misfits = Misfits(int(sum(r[2] for r in bad)), bad[0][3] if bad else None, bad[0][4] if bad else None)
+        result[i] = (ColumnType(kind, counts, forced=True), misfits)
+    return result
+
+
 def typed_select(text: str, ids: list[str], types: list[ColumnType]) -> str:
     """The query writing the typed table: ``_id`` and every column in its type, in ``_id`` order."""
     columns = [quote_identifier(i) for i in ids]
+    if any(t.forced for t in types) and any(t.fast_kind is not None for t in types):
+        return _mixed_select(text, columns, types)
     if all(t.fast_kind is None for t in types):
         # Every cell was classified fully (a small table): convert with the full rules.
         kinds = [t.kind for t in types]
         converted = [T.converted(i, t.kind, t.precision, t.counts.scale) + " AS " + c
                      for i, (t, c) in enumerate(zip(types, columns, strict=True))]
         return f"SELECT _id, {', '.join(converted)} FROM ({T.cell_layers(text, columns, ['_id'], kinds)})"
-    selected = []
-    for t, column in zip(types, columns, strict=True):
-        cell = f"t.{column}"
-        if t.kind == V.TEXT:
-            selected.append(f"{cell} AS {column}")
-            continue
-        target = T.sql_type(t.kind, t.precision, t.counts.scale)
-        other = f"CAST(NULL AS {target})"
-        if t.values:
-            other = f"getvariable('{t.values}')[enum_code(TRY_CAST({cell} AS {t.values})) + 1]"
-        elif t.assumed:
-            other = f"CASE WHEN {cell} IS NULL THEN {other} ELSE error('{UNCHECKED}') END"
-        if t.fast_cells:  # then the fast kind joins into the column's kind
-            value = fast_value(cell, t.fast_kind, t.kind, t.precision, t.counts.scale)
-            if t.assumed and t.kind == V.DECIMAL:
-                value = _asserted_decimal(cell, target, t.counts.scale)
-            other = f"CASE WHEN {fast_test(cell, t.fast_kind, shape_only=True)} THEN {value} ELSE {other} END"
-        selected.append(f"{other} AS {column}")
+    selected = [f"{_fast_cell(f't.{column}', t)} AS {column}" for t, column in zip(types, columns, strict=True)]
     return f"SELECT t._id, {', '.join(selected)} FROM {text} AS t"
+
+
+def _mixed_select(text: str, columns: list[str], types: list[ColumnType]) -> str:
+    """Like the fast path of :func:`typed_select`, with forced columns converted by the full rules.
+
+    Every column goes through :func:`typesql.cell_layers` (as text, which adds
+    nothing, unless it is forced), so each cell is named by its position and
+    no column name can clash with the names of the layers.
+    """
+    kinds = [t.kind if t.forced else V.TEXT for t in types]
+    source = f"({T.cell_layers(text, columns, ['_id'], kinds)}) AS t"
+    selected = []
+    for i, (t, column) in enumerate(zip(types, columns, strict=True)):
+        if t.forced:
+            selected.append(f"{T.converted(i, t.kind, t.precision, t.counts.scale)} AS {column}")
+        else:
+            selected.append(f"{_fast_cell(f't.v{i}', t)} AS {column}")
+    return f"SELECT t._id, {', '.join(selected)} FROM {source}"
+
+
+def _fast_cell(cell: str, t: ColumnType) -> str:
+    """SQL converting one raw cell of a column typed by :func:`type_columns`."""
+    if t.kind == V.TEXT:
+        return cell
+    target = T.sql_type(t.kind, t.precision, t.counts.scale)
+    other = f"CAST(NULL AS {target})"
+    if t.values:
+        other = f"getvariable('{t.values}')[enum_code(TRY_CAST({cell} AS {t.values})) + 1]"
+    elif t.assumed:
+        other = f"CASE WHEN {cell} IS NULL THEN {other} ELSE error('{UNCHECKED}') END"
+    if t.fast_cells:  # then the fast kind joins into the column's kind
+        value = fast_value(cell, t.fast_kind, t.kind, t.precision, t.counts.scale)
+        if t.assumed and t.kind == V.DECIMAL:
+            value = _asserted_decimal(cell, target, t.counts.scale)
+        other = f"CASE WHEN {fast_test(cell, t.fast_kind, shape_only=True)} THEN {value} ELSE {other} END"
+    return other
 
 
 def _asserted_decimal(cell: str, target: str, scale: int) -> str:

@@ -12,7 +12,9 @@
 2. *type*: one SQL aggregate classifies every cell with the rules of
    ``values`` (``typesql``) and joins them per column (integer ⊂ decimal,
    date ⊂ datetime, any conflict → text), so one value that does not fit
-   makes the column text instead of being lost; such fall-backs are reported;
+   makes the column text instead of being lost; such fall-backs are reported.
+   A type staff chose (``type_overrides``) replaces the inferred one; a cell
+   that does not convert to it refuses the table (see ``_forced``);
 3. *convert*: DuckDB writes the typed Parquet file from the text one.
 
 Both ways of reading end in the same text Parquet and the same SQL, so a
@@ -74,10 +76,14 @@ class ColumnResult:
     arrow_type: str
     role: str | None = None
     non_null: int = 0
+    inferred: str | None = None  # the inferred type, when staff forced another one (``type``)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "header": self.header, "type": self.type, "arrow_type": self.arrow_type,
-                "role": self.role, "non_null": self.non_null}
+        out = {"id": self.id, "header": self.header, "type": self.type, "arrow_type": self.arrow_type,
+               "role": self.role, "non_null": self.non_null}
+        if self.inferred is not None:
+            out["inferred"] = self.inferred
+        return out
 
 
 @dataclass
@@ -299,11 +305,47 @@ def _arrow_type(kind: str, counts: typesql.ColumnCounts) -> pa.DataType:
     return ARROW_TYPES[kind]
 
 
+def _forced(con, text: str, table: _TextTable, overrides: dict[str, str]) -> dict[int, coltypes.ColumnType]:
+    """The staff's type overrides of this table's columns, checked against every cell.
+
+    Policy for cells that do not convert to the forced type: the table is
+    refused with a located error (column, first row, value, count) and the
+    previous version stays published. This is how ingestion treats values
+    everywhere else: a value that does not fit is never lost (inferred
+    columns fall back to text for it, see ``_column_warnings``), and a
+    forced type has no fall-back. Forcing text always succeeds.
+    Overrides of columns the table does not have are ignored.
+    """
+    wanted = {i: overrides[cid] for i, cid in enumerate(table.ids) if cid in overrides}
+    if not wanted:
+        return {}
+    forced = {}
+    for i, (column_type, misfits) in coltypes.forced_types(con, text, table.ids, wanted).items():
+        if misfits.count:
+            raise IngestError("type_override_failed", sheet=table.sheet, row=misfits.first_row,
+                              column=table.ids[i], name=table.ids[i], type=LABELS[column_type.kind],
+                              count=misfits.count,
+                              value=(misfits.first_value or "")[:80])
+        forced[i] = column_type
+    return forced
+
+
+def _apply_forced(types: list[coltypes.ColumnType], forced: dict[int, coltypes.ColumnType]) -> list:
+    out = list(types)
+    for i, column_type in forced.items():
+        if column_type.kind == V.TEXT:  # nothing was classified: keep the inferred counts (filled cells)
+            column_type = coltypes.ColumnType(V.TEXT, types[i].counts, forced=True)
+        out[i] = column_type
+    return out
+
+
 def _finish_table(con, table: _TextTable, text_path: Path, typed_path: Path, directory: Path,
-                  report: Progress) -> TableResult:
+                  report: Progress, type_overrides: dict[str, str] | None = None) -> TableResult:
     text = f"read_parquet({typesql.literal(str(text_path))})"
     report("convert", 0, 2)
-    types = coltypes.type_columns(con, text, table.ids, table.row_count, parquet_path=text_path)
+    forced = _forced(con, text, table, type_overrides or {})
+    inferred = coltypes.type_columns(con, text, table.ids, table.row_count, parquet_path=text_path)
+    types = _apply_forced(inferred, forced)
     report("convert", 1, 2)
     try:
         _write_typed(con, text, table.ids, types, typed_path)
@@ -311,16 +353,20 @@ def _finish_table(con, table: _TextTable, text_path: Path, typed_path: Path, dir
         if coltypes.UNCHECKED not in str(exc):
             raise
         # A cell beyond the sample did not fit what it suggested: look at every cell.
-        types = coltypes.type_columns(con, text, table.ids, table.row_count, check_all=True)
+        inferred = coltypes.type_columns(con, text, table.ids, table.row_count, check_all=True)
+        types = _apply_forced(inferred, forced)
         _write_typed(con, text, table.ids, types, typed_path)
     warnings = list(table.warnings)
     if table.dropped:
         warnings.append(Problem("blank_columns_dropped", {"count": table.dropped}, sheet=table.sheet))
     columns: list[ColumnResult] = []
-    for cid, name, column_type in zip(table.ids, table.names, types, strict=True):
+    for cid, name, column_type, guess in zip(table.ids, table.names, types, inferred, strict=True):
         arrow_type = _arrow_type(column_type.kind, column_type.counts)
         columns.append(ColumnResult(id=cid, header=name, type=column_type.kind, arrow_type=str(arrow_type),
-                                    non_null=column_type.counts.non_null))
+                                    non_null=column_type.counts.non_null,
+                                    inferred=guess.kind if column_type.forced else None))
+        if column_type.forced and column_type.kind == V.TEXT:
+            continue  # staff asked for text: no fall-back to report
         warnings += _column_warnings(table.sheet, cid, column_type.kind, column_type.counts)
     report("convert", 2, 2)
     by_id = {c.id: c for c in columns}
@@ -377,7 +423,8 @@ def _reporter(progress: Callable[[str, int, int | None], None] | None) -> Progre
 
 
 def ingest_file(path: str | Path, resource_id: str, data_dir: str | Path, format: str | None = None,
-                progress: Callable[[str, int, int | None], None] | None = None) -> IngestResult:
+                progress: Callable[[str, int, int | None], None] | None = None,
+                type_overrides: dict[str, str] | None = None) -> IngestResult:
     """Ingest the file at ``path`` as a new version of ``resource_id``'s datastore table.
 
     ``format`` is the resource's declared format (e.g. "CSV"); the file
@@ -389,6 +436,10 @@ def ingest_file(path: str | Path, resource_id: str, data_dir: str | Path, format
     by DuckDB), "read" (rows read; total None while unknown), "convert"
     (steps of typing and writing a table, out of 2) and "publish" (0, then 1).
     Calls are throttled to about one a second per phase; the callback must return quickly.
+
+    ``type_overrides`` maps column ids to the type staff chose (a kind of
+    ``values``) instead of the inferred one; a cell that does not convert
+    raises :class:`IngestError` ``type_override_failed`` (see ``_forced``).
     """
     started = time.perf_counter()
     path = Path(path)
@@ -412,7 +463,7 @@ def ingest_file(path: str | Path, resource_id: str, data_dir: str | Path, format
                 if table is None:
                     continue
                 tables.append(_finish_table(con, table, staging / text_name, staging / typed_name, directory,
-                                            report))
+                                            report, type_overrides))
         shutil.rmtree(work)
         if not tables:
             raise IngestError("no_table")
