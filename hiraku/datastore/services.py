@@ -28,7 +28,7 @@ from hiraku.catalog.models import Resource, State
 from hiraku.core.jobs import job
 from hiraku.search.service import index_dataset
 
-from . import dumps, profile, push, store, versions
+from . import dictionary, dumps, profile, push, store, versions
 from . import search as table_search
 from . import sql as sql_engine
 from .errors import IngestError, Problem
@@ -79,7 +79,8 @@ def ingest_resource(resource_id: str) -> None:
     try:
         with _local_file(resource) as path:
             result = ingest_file(path, str(resource.pk), data_dir(), format=resource.format or None,
-                                 progress=_progress_recorder(table.pk))
+                                 progress=_progress_recorder(table.pk),
+                                 type_overrides=dictionary.type_overrides(table.fields_info))
     except IngestError as error:
         _finish_with_error(table.pk, error.problem)
         return
@@ -96,11 +97,85 @@ def ingest_resource(resource_id: str) -> None:
         seconds=result.seconds, phase="", progress_done=result.table.row_count,
         progress_total=result.table.row_count,
     )
+    _drop_lost_overrides(table.pk, sidecar)
     if result.encoding_label and not resource.encoding:
         Resource.objects.filter(pk=resource.pk).update(encoding=result.encoding_label)
     # The stored package dict carries datastore_active.
     index_dataset(resource.dataset_id)
     announce_table(resource.pk, result.version)
+
+
+def _drop_lost_overrides(table_pk, sidecar: dict) -> None:
+    """Forget the type overrides of columns the new version no longer has (a new file may differ)."""
+    known = {c["id"] for t in sidecar.get("tables", []) for c in t.get("columns", [])}
+    with transaction.atomic():
+        table = DatastoreTable.objects.select_for_update().get(pk=table_pk)
+        info = {column: dict(entry) for column, entry in (table.fields_info or {}).items()}
+        lost = [column for column, entry in info.items() if "type_override" in entry and column not in known]
+        if not lost:
+            return
+        for column in lost:
+            info[column].pop("type_override")
+            if not info[column]:
+                del info[column]
+        DatastoreTable.objects.filter(pk=table_pk).update(fields_info=info)
+
+
+def save_dictionary(actor, table: DatastoreTable, entries: dict[str, dict]) -> bool:
+    """Save data dictionary entries (see ``dictionary.update_dictionary``); True when the table is re-typed.
+
+    A changed type override ingests the kept original file again with the
+    same job as an upload, so its progress and its outcome (a new version, or
+    an error while the previous version stays published) show as usual.
+    """
+    with transaction.atomic():
+        table.fields_info = DatastoreTable.objects.select_for_update().get(pk=table.pk).fields_info
+        before = dictionary.type_overrides(table.fields_info)
+        info = dictionary.update_dictionary(actor, table, entries)
+        if dictionary.type_overrides(info) == before:
+            return False
+        return schedule_ingest(str(table.resource_id)) is not None
+
+
+def is_uploaded_table(resource_id: str) -> bool:
+    """Whether the resource has a table built from its uploaded file."""
+    return catalog.looks_like_uuid(str(resource_id)) and DatastoreTable.objects.filter(
+        resource_id=resource_id, origin=DatastoreTable.Origin.UPLOAD).exists()
+
+
+def dictionary_from_fields(actor, resource_id: str, raw_fields) -> tuple[DatastoreTable, bool]:
+    """datastore_create without records on an uploaded table: CKAN's Data Dictionary update.
+
+    ``raw_fields`` is CKAN's list of ``{"id", "type", "info": {"label",
+    "notes", "type_override"}}``; a field without ``info`` changes nothing,
+    ``type`` must be the column's current type (types change through
+    ``type_override``). Returns the table and whether it is being re-typed.
+    """
+    table = get_table(resource_id, actor)
+    if not permissions.can_edit_dataset(actor, table.resource.dataset):
+        raise PermissionDenied
+    if not isinstance(raw_fields, list) or not all(isinstance(f, dict) for f in raw_fields):
+        raise push.PushError("fields", _("Must be a list of objects with an id and a type"))
+    columns = {c["id"]: c for t in table.tables for c in t.get("columns", [])}
+    entries = {}
+    for field in raw_fields:
+        name = field.get("id")
+        if name not in columns:
+            raise push.PushError("fields", _("No such column: %(column)s") % {"column": name})
+        given = str(field.get("type") or "").lower()
+        if given and push.TYPES.get(given, (None,))[0] != columns[name].get("type"):
+            raise push.PushError("fields", _("The type of column %(name)s is changed with info.type_override")
+                                 % {"name": name})
+        if "info" not in field:
+            continue
+        if not isinstance(field["info"], dict):
+            raise push.PushError("fields", _("The info of column %(name)s must be an object") % {"name": name})
+        entries[name] = field["info"]
+    try:
+        retyping = save_dictionary(actor, table, entries)
+    except dictionary.DictionaryError as error:
+        raise push.PushError("fields", error.message) from error
+    return table, retyping
 
 
 def _record_changes(resource: Resource, version: int, primary_key: list[str]) -> None:
@@ -202,6 +277,15 @@ def search(table: DatastoreTable, request: table_search.SearchRequest, index: in
     return table_search.search(parquet_path(table, index), request)
 
 
+def column_info(table: DatastoreTable, column_id: str) -> dict:
+    """The data dictionary entry of a column as CKAN reports it (``info``): label, description
+    (also as CKAN's ``notes``) and type_override, where set."""
+    info = dict((table.fields_info or {}).get(column_id, {}))
+    if "description" in info:
+        info.setdefault("notes", info["description"])
+    return info
+
+
 def fields(table: DatastoreTable, index: int = 0) -> list[dict]:
     """Columns as CKAN's datastore reports them, with the ingested header, type and data dictionary."""
     described = table_search.describe(parquet_path(table, index))
@@ -210,10 +294,11 @@ def fields(table: DatastoreTable, index: int = 0) -> list[dict]:
     for column in described:
         entry = {"id": column["id"], "type": column["type"]}
         source = by_id.get(column["id"])
-        info = dict(table.fields_info.get(column["id"], {}))
+        info = column_info(table, column["id"])
         if source:
             info.setdefault("label", source.get("header") or column["id"])
-            entry["schema"] = {"native_type": column["native_type"], "inferred_type": source.get("type"),
+            entry["schema"] = {"native_type": column["native_type"],
+                               "inferred_type": source.get("inferred") or source.get("type"),
                                "role": source.get("role")}
         if info:
             entry["info"] = info

@@ -112,9 +112,11 @@ def datastore_search(context, data):
         result = services.search(table, request, index)
     except table_search.SearchInputError as error:
         raise ValidationError({error.field: [str(error.message)]}) from error
+    # The data dictionary, as CKAN reports it with the fields (label, notes, type_override).
+    fields = [{**f, "info": info} if (info := services.column_info(table, f["id"])) else f for f in result.fields]
     response = {
         "resource_id": str(table.resource_id),
-        "fields": result.fields,
+        "fields": fields,
         "records": result.records(records_format),
         "limit": request.limit,
         "offset": request.offset,
@@ -200,6 +202,12 @@ def datastore_create(context, data):
     :param records: list of row objects to insert
     :param primary_key: column name or list of names
     :param force: change a table that was built from an uploaded file
+
+    On a table built from an uploaded file, a call without records (and
+    without force) updates the data dictionary only, as CKAN's: each field's
+    ``info`` holds ``label``, ``notes`` and ``type_override`` (a type above,
+    or "" for the inferred one). A changed type re-ingests the file
+    (``retyping`` in the result; follow it with datastore_status).
     """
     params = Params(data)
     resource_id = params.string("resource_id")
@@ -211,6 +219,9 @@ def datastore_create(context, data):
     if not resource_id and spec is None:
         params.add_error("resource_id", _("Missing value"))
     params.raise_if_invalid()
+    if resource_id and not records and not force and services.is_uploaded_table(resource_id):
+        table, retyping = _push_errors(services.dictionary_from_fields, context.user, resource_id, fields)
+        return {**_table_summary(table), "records": [], "retyping": retyping}
     # A new resource only stays if its table could be made.
     with transaction.atomic():
         if not resource_id:
