@@ -356,6 +356,39 @@ def test_dictionary_is_for_editors_only_and_needs_csrf(shelters, staff_user, oth
     assert DatastoreTable.objects.get(resource=shelters).fields_info == {}
 
 
+def test_staff_change_a_column_type(client, shelters, staff_user, other_staff_user,
+                                   django_capture_on_commit_callbacks):
+    client.force_login(staff_user)
+    html = get(client, shelters).content.decode()
+    select = html.split('name="type.収容人数"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>自動（整数）</option>' in select and '<option value="text">' in select
+    assert "推定：整数" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(page_url(shelters, "/dictionary"), {"label.収容人数": "", "type.収容人数": "text",
+                                                                   "label.名称": "", "type.名称": ""})
+    assert response.status_code == 302
+    table = DatastoreTable.objects.get(resource=shelters)
+    assert table.status == "done" and table.version == 2, table.error
+    assert table.fields_info == {"収容人数": {"type_override": "text"}}
+    assert {c["id"]: c["type"] for c in table.columns()}["収容人数"] == "text"
+    html = client.get(response.url).content.decode()
+    assert "選んだ型に変換しています" in html
+    assert '<option value="text" selected>' in html.split('name="type.収容人数"', 1)[1].split("</select>", 1)[0]
+    # A type the values do not fit: the job fails with the place, the previous version stays.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page_url(shelters, "/dictionary"), {"label.区分": "", "type.区分": "integer"})
+    table.refresh_from_db()
+    assert table.status == "error" and table.version == 2
+    html = get(client, shelters).content.decode()
+    assert "列「区分」" in html and "整数として保存できません" in html
+    # Others cannot change types.
+    other = Client()
+    other.force_login(other_staff_user)
+    assert other.post(page_url(shelters, "/dictionary"), {"label.区分": "", "type.区分": ""}).status_code == 404
+    table.refresh_from_db()
+    assert table.fields_info["区分"] == {"type_override": "integer"}
+
+
 # --- sheets, language, damaged files ----------------------------------------------------------
 
 def workbook_bytes() -> bytes:

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from hiraku.catalog import permissions
 from hiraku.catalog import services as catalog
-from hiraku.datastore import charts, dictionary, mapping, services
+from hiraku.datastore import charts, dictionary, mapping, push, services
 from hiraku.datastore.models import DatastoreTable
 from hiraku.datastore.profile import profile_table
 from hiraku.datastore.search import SearchInputError, SearchRequest, json_value
@@ -487,10 +487,25 @@ def _profile_rows(profile: list[dict], columns: list[Column]) -> list[dict]:
     return rows
 
 
+def _type_name(kind: str) -> str:
+    return str(TYPE_LABELS.get(push.ckan_type(kind), kind))
+
+
 def _dictionary_rows(table: DatastoreTable, index: int) -> list[dict]:
     info = table.fields_info or {}
-    return [{"id": c["id"], "header": c.get("header") or c["id"], "label": info.get(c["id"], {}).get("label", ""),
-             "description": info.get(c["id"], {}).get("description", "")} for c in table.columns(index)]
+    typed = table.origin == DatastoreTable.Origin.UPLOAD  # the types of pushed tables come with their fields
+    rows = []
+    for c in table.columns(index):
+        entry = info.get(c["id"], {})
+        inferred = c.get("inferred") or c["type"]
+        current = entry.get("type_override", "")
+        choices = [{"value": kind, "selected": kind == current,
+                    "label": _type_name(kind) if kind else gettext("Automatic (%(type)s)")
+                    % {"type": _type_name(inferred)}} for kind in dictionary.TYPE_CHOICES] if typed else []
+        rows.append({"id": c["id"], "header": c.get("header") or c["id"], "label": entry.get("label", ""),
+                     "description": entry.get("description", ""), "inferred": _type_name(inferred),
+                     "type_choices": choices})
+    return rows
 
 
 def _downloads(table: DatastoreTable, index: int, has_coordinates: bool) -> list[dict]:
@@ -666,7 +681,11 @@ def resource_map(request, dataset, resource_id):
 
 @require_POST
 def resource_dictionary(request, dataset, resource_id):
-    """Staff set each column's label and description (the data dictionary)."""
+    """Staff set each column's label, description and type (the data dictionary).
+
+    A changed type re-types the table in the background; the page then shows
+    the job's status, and its error if a value does not fit the chosen type.
+    """
     resource = _resource_or_404(dataset, resource_id, request.user)
     if not (request.user.is_authenticated and permissions.can_edit_dataset(request.user, resource.dataset)):
         raise Http404
@@ -677,11 +696,19 @@ def resource_dictionary(request, dataset, resource_id):
             column = key[len("label."):]
             entries[column] = {"label": request.POST.get(key, ""),
                                "description": request.POST.get(f"description.{column}", "")}
+            if f"type.{column}" in request.POST:
+                entries[column]["type_override"] = request.POST.get(f"type.{column}", "")
     try:
-        dictionary.update_dictionary(request.user, table, entries)
+        retyping = services.save_dictionary(request.user, table, entries)
     except dictionary.DictionaryError:
-        return HttpResponseBadRequest(gettext("The data dictionary could not be saved: a column is not in the table "
-                                              "or a text is too long."), content_type="text/plain; charset=utf-8")
-    messages.success(request, gettext("The data dictionary was saved."))
+        return HttpResponseBadRequest(gettext("The data dictionary could not be saved: a column is not in the table, "
+                                              "a type is unknown or a text is too long."),
+                                      content_type="text/plain; charset=utf-8")
+    if retyping:
+        messages.success(request, gettext("The data dictionary was saved. The table is being converted to the "
+                                          "chosen types; its progress is shown on this page, and the previous "
+                                          "version is served until it is ready."))
+    else:
+        messages.success(request, gettext("The data dictionary was saved."))
     return redirect(reverse("web:resource_detail", kwargs={"dataset": dataset, "resource_id": resource_id})
                     + "#dictionary")
