@@ -60,10 +60,12 @@ class QualityReport(models.Model):
 
 
 class DatasetScore(models.Model):
-    """The quality score of a dataset as last computed, so search can sort by it.
+    """The quality score of a dataset as last computed, so search can sort and facet by it.
 
     Recomputed whenever the dataset, one of its resources or a report changes
-    (see ``services.refresh_score``); the dataset page computes it live."""
+    (see ``services.refresh_score``); the dataset page computes it live. A save
+    or delete that changes the grade re-indexes the dataset (``hiraku.search.signals``):
+    write rows through the model, not ``QuerySet.update``, which sends no signal."""
 
     dataset = models.OneToOneField("catalog.Dataset", on_delete=models.CASCADE, primary_key=True,
                                    related_name="quality_score")
