@@ -10,9 +10,19 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent
 SHARED_DIR = REPOSITORY_ROOT.parent / "shared"
+
+# Tests expect a job to be done when `.enqueue()` returns: run jobs in process,
+# here (Django's settings are loaded before this file, no job is declared yet)
+# and in the `hiraku` processes tests start (they inherit the environment).
+# A test of the queued modes sets HIRAKU_JOBS itself.
+os.environ["HIRAKU_JOBS"] = "immediate"
+os.environ.pop("HIRAKU_JOBS_IMMEDIATE", None)
+settings.HIRAKU_JOBS = "immediate"
+settings.HIRAKU_JOBS_IMMEDIATE = True
 
 
 @pytest.fixture(scope="session")

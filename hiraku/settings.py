@@ -1,7 +1,7 @@
 """Django settings for Hiraku.
 
 Every deployment choice comes from the environment so that the same code runs
-on the embedded default (SQLite + local files + in-process jobs) and on the
+on the embedded default (SQLite + local files + a SQLite job queue) and on the
 scale-out stack (PostgreSQL + Redis + S3-compatible storage, several web
 processes). Nothing here needs editing to switch.
 """
@@ -143,9 +143,17 @@ else:
 # Sessions live in the database so several stateless web processes share them.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# Background jobs: one abstraction (hiraku.core.jobs). Without Redis jobs run
-# in-process right away, so the embedded default needs no worker service.
-HIRAKU_JOBS_IMMEDIATE = env_bool("HIRAKU_JOBS_IMMEDIATE", not REDIS_URL)
+# Background jobs: one abstraction (hiraku.core.jobs), three queues.
+#   sqlite    – the embedded default: a queue file in DATA_DIR, consumed by a
+#               process `hiraku serve` starts itself (no other service);
+#   redis     – the default with REDIS_URL: consumed by `hiraku run_huey`;
+#   immediate – jobs run in the calling process (tests; `hiraku demo` uses it
+#               for its own loading whatever is configured).
+# HIRAKU_JOBS_IMMEDIATE=1 is kept as a shorthand for HIRAKU_JOBS=immediate.
+HIRAKU_JOBS = os.environ.get("HIRAKU_JOBS", "").strip().lower() or ("redis" if REDIS_URL else "sqlite")
+if env_bool("HIRAKU_JOBS_IMMEDIATE", False):
+    HIRAKU_JOBS = "immediate"
+HIRAKU_JOBS_IMMEDIATE = HIRAKU_JOBS == "immediate"
 
 # --- Files: local by default, any S3-compatible store by configuration --------
 MEDIA_ROOT = DATA_DIR / "files"

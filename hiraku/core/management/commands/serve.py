@@ -3,19 +3,32 @@
 Each worker is a separate process holding a few threads, so one slow request
 (a big download, a DuckDB query) does not stall the others, and several
 `hiraku serve` processes can run side by side on the scale-out stack.
+
+With the embedded SQLite job queue the server also starts the job consumer
+(`hiraku run_huey` in a child process) and stops it when it stops itself.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
 import multiprocessing
 import os
+import subprocess
 import sys
+import threading
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.core.wsgi import get_wsgi_application
 from django.db import connections
 from gunicorn.app.base import BaseApplication
+
+from hiraku.core import jobs
+from hiraku.core.management.commands.run_huey import PARENT_PID_ENV
+
+logger = logging.getLogger("hiraku.jobs")
 
 # Apache combined format plus the request time in milliseconds.
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
@@ -51,6 +64,74 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, timeout: 
     }
 
 
+class JobConsumer:
+    """The job consumer the server runs beside itself: `hiraku run_huey` in a child process.
+
+    One worker thread, so the jobs of a small site never compete with each
+    other for the SQLite write lock. A consumer that dies is logged, not
+    restarted; its jobs stay queued for the next start.
+    """
+
+    STOP_SECONDS = 15
+
+    def __init__(self, site_url: str):
+        self.site_url = site_url
+        self.process: subprocess.Popen | None = None
+        self.stopping = False
+        self.owner_pid = os.getpid()
+        self._lock = threading.Lock()
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "hiraku.cli", "run_huey", "--workers", "1"]
+
+    def start(self) -> None:
+        self.owner_pid = os.getpid()
+        env = dict(os.environ, **{PARENT_PID_ENV: str(os.getpid()), "HIRAKU_SITE_URL": self.site_url})
+        # Its own session: Ctrl-C in the terminal reaches the server, which then stops the consumer.
+        self.process = subprocess.Popen(self.command(), env=env, start_new_session=True)
+        logger.info("Started the job consumer (pid %s)", self.process.pid)
+        threading.Thread(target=self._watch, name="job-consumer-watch", daemon=True).start()
+
+    def _watch(self) -> None:
+        code = self.process.wait()
+        with self._lock:
+            if self.stopping:
+                return
+        logger.error("The job consumer (pid %s) stopped unexpectedly with exit code %s; background jobs "
+                     "stay queued until the server is restarted", self.process.pid, code)
+
+    def stop(self) -> None:
+        # gunicorn workers are forks of the server and leave through its stack too: only the server stops it.
+        if os.getpid() != self.owner_pid:
+            return
+        with self._lock:
+            if self.stopping or self.process is None:
+                return
+            self.stopping = True
+        if self.process.poll() is not None:
+            return
+        # SIGTERM: the consumer stops at once and queues its running job again for the next start.
+        self.process.terminate()
+        try:
+            self.process.wait(self.STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            logger.warning("The job consumer did not stop within %ss; killing it", self.STOP_SECONDS)
+            self.process.kill()
+            self.process.wait()
+
+
+def wants_consumer(queue: str, requested: bool | None) -> bool:
+    """Whether this server runs a job consumer: by default only for the embedded SQLite queue."""
+    if queue == jobs.IMMEDIATE:
+        if requested:
+            raise CommandError("Jobs run immediately (HIRAKU_JOBS=immediate); there is nothing to consume "
+                               "/ ジョブは即時実行されるため、ワーカーは不要です。")
+        return False
+    if requested is None:
+        return queue == jobs.SQLITE
+    return requested
+
+
 class HirakuServer(BaseApplication):
     """gunicorn configured from code instead of a config file."""
 
@@ -81,9 +162,17 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4, help="Threads per worker (default 4).")
         parser.add_argument("--timeout", type=int, default=60,
                             help="Seconds before a silent worker is restarted (default 60).")
+        parser.add_argument("--jobs-consumer", action=argparse.BooleanOptionalAction, default=None,
+                            help="Run the background-job consumer beside the server (default: only with "
+                                 "the embedded SQLite queue; with Redis it is deployed as `hiraku run_huey`).")
 
-    def handle(self, *args, host, port, workers, threads, timeout, **options):
+    def handle(self, *args, host, port, workers, threads, timeout, jobs_consumer=None, **options):
         self.check_arguments(port, workers, threads, timeout)
+        try:
+            queue = jobs.mode()
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from error
+        run_consumer = wants_consumer(queue, jobs_consumer)
         self.check()
         if not os.environ.get("HIRAKU_SITE_URL"):
             # Absolute links in API results (resource URLs, help) must point at this server.
@@ -92,11 +181,25 @@ class Command(BaseCommand):
         application = get_wsgi_application()
         # Workers are forked from this process: they must not share its database connections.
         connections.close_all()
+        jobs.close_connections()
         options = gunicorn_options(host, port, workers, threads, timeout)
+        consumer = JobConsumer(settings.SITE_URL) if run_consumer else None
+        if consumer is not None:
+            # Once the port is bound (a server that cannot start leaves no consumer behind).
+            options["when_ready"] = lambda server: consumer.start()
+            options["on_exit"] = lambda server: consumer.stop()
         self.stdout.write(f"Hiraku: http://{host}:{port}/ ({workers} workers × {threads} threads)")
+        self.stdout.write(f"Jobs: {jobs.describe()}"
+                          + ("; consumer started by this server" if consumer else
+                             "; consumer: `hiraku run_huey`" if queue != jobs.IMMEDIATE else ""))
+        self.stdout.flush()
         # gunicorn parses sys.argv itself; hide the management command's arguments from it.
         sys.argv = sys.argv[:1]
-        HirakuServer(application, options).run()
+        try:
+            HirakuServer(application, options).run()
+        finally:
+            if consumer is not None:
+                consumer.stop()
 
     @staticmethod
     def check_arguments(port: int, workers: int, threads: int, timeout: int) -> None:
