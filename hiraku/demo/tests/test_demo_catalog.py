@@ -236,3 +236,34 @@ def test_a_password_changed_by_the_admin_is_not_printed(demo_env):
     admin.set_password("changed-by-the-Owner-77")
     admin.save()
     assert accounts.ensure_site_admin().password is None
+
+
+@pytest.mark.django_db
+def test_demo_command_runs_its_jobs_in_process_whatever_the_queue(demo_env, monkeypatch):
+    """`make demo` serves right after loading: the demo's ingestion must not wait in a queue."""
+    from hiraku.core import jobs
+    from hiraku.demo.management.commands import demo as command
+
+    ran = []
+
+    @jobs.job
+    def note(value):
+        ran.append(value)
+
+    real_load = command.load_demo_catalog
+
+    def load(*args):
+        note.enqueue("during the demo")
+        return real_load(*args)
+
+    monkeypatch.setattr(command, "load_demo_catalog", load)
+    huey = jobs.get_huey()
+    was_immediate = huey.immediate
+    huey.immediate = False  # jobs queue, as with the SQLite or Redis queue
+    try:
+        call_command("demo", stdout=StringIO())
+        note.enqueue("after the demo")
+        assert huey.pending_count() == 1
+    finally:
+        huey.immediate = was_immediate
+    assert ran == ["during the demo"]

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from hiraku.catalog.models import Organization
 from hiraku.catalog.services import CatalogValidationError
+from hiraku.core import jobs
 from hiraku.demo import accounts
 from hiraku.demo.loader import DemoDataError, LoadReport, load_demo_catalog, read_manifest
 
@@ -26,7 +27,10 @@ class Command(BaseCommand):
             manifest = read_manifest()
             admin = accounts.ensure_site_admin()
             admin_user = get_user_model().objects.get(username=admin.username)
-            report = load_demo_catalog(admin_user, manifest)
+            # The catalog must be fully ingested when the command exits (`make demo` serves it next),
+            # so the demo's own jobs run here whatever queue the site uses.
+            with jobs.run_immediately():
+                report = load_demo_catalog(admin_user, manifest)
             editor = accounts.ensure_editor(Organization.objects.get(name=DEMO_CITY))
         except DemoDataError as error:
             raise CommandError(str(error)) from error
