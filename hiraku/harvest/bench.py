@@ -48,8 +48,9 @@ class Site:
     def __init__(self, data_dir: str):
         self.env = {k: v for k, v in os.environ.items()
                     if k not in {"DATABASE_URL", "REDIS_URL", "HIRAKU_S3_BUCKET", "HIRAKU_SEARCH_BACKEND"}}
+        # Jobs run in process, as the runs measured here always did: no consumer beside the servers.
         self.env.update(HIRAKU_DATA_DIR=data_dir, HIRAKU_LOG_LEVEL="WARNING", HIRAKU_DEBUG="0",
-                        DJANGO_SETTINGS_MODULE="hiraku.settings")
+                        DJANGO_SETTINGS_MODULE="hiraku.settings", HIRAKU_JOBS="immediate")
 
     def hiraku(self, *args: str) -> str:
         return subprocess.run([sys.executable, "-m", "hiraku.cli", *args], env=self.env, check=True,

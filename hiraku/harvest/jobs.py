@@ -1,4 +1,4 @@
-"""Background job: harvest one source (immediate on the embedded default, queued with Redis)."""
+"""Background job: harvest one source (queued for the consumer, or immediate with HIRAKU_JOBS=immediate)."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ def source_run(request, pk: int):
     if not source.active:
         messages.error(request, _("This source is switched off."))
         return redirect("harvest:source_detail", pk=source.pk)
-    # Immediate on the embedded default (the run is finished when this returns); queued with Redis.
+    # Queued by default (SQLite or Redis); with HIRAKU_JOBS=immediate the run is finished when this returns.
     harvest_source.enqueue(source.pk)
     source.refresh_from_db()
     run = source.last_run
