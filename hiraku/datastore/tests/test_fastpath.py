@@ -46,8 +46,9 @@ CASES = {
 
 def table_summary(result):
     table = result.table
-    typed = pq.read_table(result.directory / table.file).to_pylist()
-    text = pq.read_table(result.directory / table.text_file).to_pylist()
+    # Files are written out of row order: readers order by _id.
+    typed = pq.read_table(result.directory / table.file).sort_by("_id").to_pylist()
+    text = pq.read_table(result.directory / table.text_file).sort_by("_id").to_pylist()
     return {
         "encoding": result.encoding, "delimiter": result.delimiter, "rows": table.row_count,
         "header_rows": table.header_rows, "columns": [c.as_dict() for c in table.columns],

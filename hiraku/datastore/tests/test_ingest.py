@@ -143,7 +143,7 @@ def test_municipal_csv_with_title_rows_and_japanese_conventions(tmp_path, data_d
     assert [r["定員"] for r in rows] == [1200, 800, None]
     assert rows[1]["施設名"] == "㈱髙松ビル" and rows[2]["施設名"] == "錦町集会所～別館"
     # The original text is kept next to the typed table, with source row numbers.
-    text = pq.read_table(result.directory / table.text_file).to_pylist()
+    text = pq.read_table(result.directory / table.text_file).sort_by("_id").to_pylist()
     assert text[0]["開設日"] == "令和5年4月1日" and text[0]["_row"] == 4
     assert text[2]["定員"] == "-" and text[2]["_row"] == 7
 
