@@ -77,13 +77,6 @@ def _database(path: Path, view: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def forget_databases() -> None:
-    """Close every kept database (after a fork, or when files were removed)."""
-    with _kept_lock:
-        while _kept:
-            _kept.popitem()[1].close()
-
-
 @contextmanager
 def open_table(parquet_path: str | Path, view: str = "data"):
     """A cursor on a locked-down database with ``view`` over ``parquet_path``."""
