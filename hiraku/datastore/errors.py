@@ -37,8 +37,8 @@ MESSAGES: dict[str, Any] = {
     "blank_columns_dropped": _("%(count)s empty columns were dropped."),
     "no_header": _("No header row was found; columns were given generic names."),
     "coordinates_out_of_range": _("Column %(column)s has %(count)s values outside the valid range for %(role)s."),
-    "type_override_failed": _("Column %(name)s cannot be stored as %(type)s: %(count)s values do not fit, the first "
-                              "being %(value)s. Correct the values or choose another type."),
+    "type_override_failed": _("Column %(name)s cannot be stored as %(type)s: the value %(value)s does not fit "
+                              "(values that do not fit: %(count)s). Correct the values or choose another type."),
     "null_markers": _("Column %(column)s has %(count)s dash values (such as \"-\") that were stored as empty."),
 }
 
