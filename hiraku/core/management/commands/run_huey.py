@@ -51,7 +51,8 @@ class Command(BaseCommand):
         autodiscover_modules(*JOB_MODULES)
         huey = jobs.get_huey()
         prepare(huey)
-        self.stdout.write(f"Consuming jobs from the {jobs.describe()} with {workers} worker thread{'s' if workers > 1 else ''}")
+        threads = f"{workers} worker thread{'s' if workers > 1 else ''}"
+        self.stdout.write(f"Consuming jobs from the {jobs.describe()} with {threads}")
         self.stdout.flush()
         consumer = huey.create_consumer(workers=workers, worker_type="thread", max_delay=jobs.MAX_POLL_DELAY)
         parent = os.environ.get(PARENT_PID_ENV)
