@@ -163,8 +163,8 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=int, default=60,
                             help="Seconds before a silent worker is restarted (default 60).")
         parser.add_argument("--jobs-consumer", action=argparse.BooleanOptionalAction, default=None,
-                            help="Run the background-job consumer beside the server (default: only with "
-                                 "the embedded SQLite queue; with Redis it is deployed as `hiraku run_huey`).")
+                            help="Run the background-job consumer beside the server (default: only with the "
+                                 "embedded SQLite queue; with Redis it runs as `hiraku run_huey`).")
 
     def handle(self, *args, host, port, workers, threads, timeout, jobs_consumer=None, **options):
         self.check_arguments(port, workers, threads, timeout)
