@@ -469,8 +469,9 @@ class BenchRun:
         self.scratch = tempfile.mkdtemp(prefix="hiraku-bench-search-")
         self.env = {key: value for key, value in os.environ.items()
                     if key not in {"DATABASE_URL", "REDIS_URL", "HIRAKU_SEARCH_BACKEND"}}
+        # Jobs in process: the timed server must not share the cores with a queue consumer.
         self.env.update(HIRAKU_DATA_DIR=self.scratch, HIRAKU_LOG_LEVEL="WARNING", HIRAKU_DEBUG="0",
-                        DJANGO_SETTINGS_MODULE="hiraku.settings")
+                        DJANGO_SETTINGS_MODULE="hiraku.settings", HIRAKU_JOBS="immediate")
         self.rows: list[tuple[str, str]] = []
         self.load_averages: list[float] = []
 
