@@ -230,9 +230,16 @@ def all_standards() -> list[Standard]:
     return list(_load_all())
 
 
+# Slugs of the catalog's standard types (a dataset's standard_type, hiraku.catalog.standards)
+# that differ from the schema's name; both name the same standard.
+CATALOG_SLUGS = {"population": "population_by_area_age", "fire_hydrant": "fire_water_facility"}
+
+
 def get_standard(standard_id: str) -> Standard:
+    """The standard named by its schema name or by the catalog's standard type slug."""
+    wanted = CATALOG_SLUGS.get(standard_id, standard_id)
     for std in _load_all():
-        if std.id == standard_id:
+        if std.id == wanted:
             return std
     raise KeyError(standard_id)
 

@@ -169,3 +169,14 @@ def test_the_check_job_keeps_the_grade_facet_true(toilets, city, django_capture_
     after = DatasetScore.objects.get(dataset=toilets.dataset).grade
     assert after != before  # no errors any more
     assert indexed_grades() == {after: 1}
+
+
+def test_a_declared_standard_type_is_checked_under_its_catalog_slug(city, django_capture_on_commit_callbacks):
+    # The catalog calls 地域・年齢別人口 "population"; its schema is population_by_area_age.
+    dataset = make_dataset(city, "population", standard_type="population")
+    content = "都道府県コード又は市区町村コード,地域名,総数\r\n372013,高松市,417496\r\n".encode()
+    resource = upload(city, dataset, django_capture_on_commit_callbacks, content=content,
+                      filename="372013_population.csv", name="人口")
+    report = QualityReport.objects.get(resource=resource)
+    assert report.status == QualityReport.Status.DONE
+    assert report.standard_id == "population_by_area_age"

@@ -367,3 +367,10 @@ def test_takamatsu_non_standard_tables_claim_no_standard(takamatsu, dirname):
     for path in files:
         headers = read_header(path)
         assert S.detect(headers) is None, (path.name, [d.as_dict()["confidence"] for d in S.rank(headers)[:1]])
+
+
+def test_every_catalog_standard_type_names_a_standard():
+    from hiraku.catalog.standards import STANDARD_TYPES
+
+    assert {slug: S.get_standard(slug).title for slug, _ja, _en in STANDARD_TYPES} == {
+        slug: ja for slug, ja, _en in STANDARD_TYPES}
