@@ -65,8 +65,6 @@ def dump_path(parquet: Path, fmt: str, columns: list[dict]) -> Path:
     coordinates = coordinate_columns(columns)
     if spec.needs_coordinates and coordinates is None:
         raise DumpError(_("This table has no latitude and longitude columns, so there is no GeoJSON."))
-    if fmt == "parquet":
-        return parquet
     target = parquet.with_name(parquet.name.removesuffix(".parquet") + f".dump.{spec.extension}")
     if target.exists():
         return target
@@ -162,10 +160,18 @@ def _write_xlsx(parquet: Path, target: Path, coordinates) -> None:
     workbook.save(target)
 
 
+def _write_parquet(parquet: Path, target: Path, coordinates) -> None:
+    """The table in row order (the stored file is written out of order, see ``ingest``), snappy for any reader."""
+    with _connect() as con:
+        con.execute(f"COPY (SELECT * FROM read_parquet({_literal(parquet)}) ORDER BY _id) "
+                    f"TO {_literal(target)} (FORMAT parquet, COMPRESSION snappy)")
+
+
 _WRITERS = {
     "csv": _write_delimited(","),
     "tsv": _write_delimited("\t"),
     "json": _write_json,
     "geojson": _write_geojson,
     "xlsx": _write_xlsx,
+    "parquet": _write_parquet,
 }
