@@ -7,7 +7,8 @@ even a query text that slipped past validation cannot read other files or
 change settings. Starting a database costs about 7 ms, most of a small
 request, so each process keeps the databases of the tables it read last and
 hands every caller a cursor of its own (cursors may run in parallel threads).
-A version's file never changes, so a kept database never goes stale.
+A kept database is found by the file's path, size and modification time,
+so a file replaced at the same path gets a new one.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-# Databases kept per process, most recently used last: (path, view) → connection.
+# Databases kept per process, most recently used last: (path, size, mtime, view) → connection.
 KEPT_DATABASES = 8
-_kept: OrderedDict[tuple[str, str], duckdb.DuckDBPyConnection] = OrderedDict()
+_kept: OrderedDict[tuple, duckdb.DuckDBPyConnection] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
@@ -59,7 +60,11 @@ def _locked_database(path: Path, view: str) -> duckdb.DuckDBPyConnection:
 
 
 def _database(path: Path, view: str) -> duckdb.DuckDBPyConnection:
-    key = (str(path), view)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise duckdb.IOException(f"No files found that match the pattern \"{path}\"") from None
+    key = (str(path), stat.st_size, stat.st_mtime_ns, view)
     with _kept_lock:
         con = _kept.get(key)
         if con is not None:
@@ -72,18 +77,16 @@ def _database(path: Path, view: str) -> duckdb.DuckDBPyConnection:
             return _kept[key]
         _kept[key] = con
         while len(_kept) > KEPT_DATABASES:
-            # Cursors in use keep the evicted database alive until they are closed.
-            _kept.popitem(last=False)[1].close()
+            # Dropped, not closed: closing would close the cursors other threads still use;
+            # the database goes when its last cursor does.
+            _kept.popitem(last=False)
     return con
 
 
 @contextmanager
 def open_table(parquet_path: str | Path, view: str = "data"):
     """A cursor on a locked-down database with ``view`` over ``parquet_path``."""
-    path = Path(parquet_path).resolve()
-    if not path.is_file():
-        raise duckdb.IOException(f"No files found that match the pattern \"{path}\"")
-    cursor = _database(path, view).cursor()
+    cursor = _database(Path(parquet_path).resolve(), view).cursor()
     try:
         yield cursor
     finally:
