@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from hiraku.catalog import services
 from hiraku.catalog.models import Capacity, Dataset, Group, Membership, Organization, Resource
+from hiraku.search.backends.base import SearchBackend
 
 
 @dataclass
@@ -56,3 +57,18 @@ def catalog(db, django_capture_on_commit_callbacks) -> Catalog:
     Group.objects.create(name="kotsu", title="交通")
     return Catalog(admin=admin, member=member, editor=editor, outsider=outsider,
                    capture=django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def index_calls(monkeypatch):
+    """The dataset ids of every index write, in order (the index is still written)."""
+    calls: list[list] = []
+    original = SearchBackend.index_datasets
+
+    def recording(self, dataset_ids):
+        ids = list(dataset_ids)
+        calls.append(ids)
+        return original(self, ids)
+
+    monkeypatch.setattr(SearchBackend, "index_datasets", recording)
+    return calls

@@ -7,21 +7,6 @@ from django.db import transaction
 
 from hiraku.catalog import services
 from hiraku.catalog.models import Group
-from hiraku.search.backends.base import SearchBackend
-
-
-@pytest.fixture
-def index_calls(monkeypatch):
-    calls: list[list] = []
-    original = SearchBackend.index_datasets
-
-    def recording(self, dataset_ids):
-        ids = list(dataset_ids)
-        calls.append(ids)
-        return original(self, ids)
-
-    monkeypatch.setattr(SearchBackend, "index_datasets", recording)
-    return calls
 
 
 @pytest.mark.django_db

@@ -11,7 +11,6 @@ from django.core.management import call_command
 
 from hiraku.quality import services as quality
 from hiraku.quality.models import DatasetScore
-from hiraku.search.backends.base import SearchBackend
 from hiraku.search.documents import FACET_CODES, build_documents
 from hiraku.search.service import FACET_FIELDS, SearchQuery, index_dataset, search
 
@@ -21,20 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()  # counts are cached by index generation, which restarts with each test's database
-
-
-@pytest.fixture
-def index_calls(monkeypatch):
-    calls: list[list] = []
-    original = SearchBackend.index_datasets
-
-    def recording(self, dataset_ids):
-        ids = list(dataset_ids)
-        calls.append(ids)
-        return original(self, ids)
-
-    monkeypatch.setattr(SearchBackend, "index_datasets", recording)
-    return calls
 
 
 def grades() -> dict[str, int]:
