@@ -21,6 +21,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
@@ -356,13 +357,7 @@ def open_workbook(path: Path, info: FileInfo, findings: Findings, max_sheets: in
     if total > max_sheets:
         findings.add("file.too_many_sheets", params={"total": total, "checked": max_sheets})
 
-    def all_sheets():
-        yield first
-        yield from sheets
-
-    for index, sheet in enumerate(all_sheets()):
-        if index >= max_sheets:
-            break
+    for sheet in islice(chain([first], sheets), max_sheets):
         scan = scans.get(sheet.name, SheetScan())
         yield TableSource(sheet=sheet.name, rows=sheet.rows, merges=scan.merges, formulas=scan.formulas,
                           formula_count=scan.formula_count, has_drawing=scan.has_drawing)
@@ -404,13 +399,7 @@ def open_calamine_workbook(path: Path, fmt: str, info: FileInfo, findings: Findi
     if total > max_sheets:
         findings.add("file.too_many_sheets", params={"total": total, "checked": max_sheets})
 
-    def all_sheets():
-        yield first
-        yield from sheets
-
-    for index, sheet in enumerate(all_sheets()):
-        if index >= max_sheets:
-            break
+    for sheet in islice(chain([first], sheets), max_sheets):
         yield TableSource(sheet=sheet.name, rows=sheet.rows, merges=merges.get(sheet.name, []))
 
 
