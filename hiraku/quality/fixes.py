@@ -79,8 +79,25 @@ def rule_title(rule: str, language: str) -> str:
     return render(RULES[rule].title, {}, language)
 
 
+class _Reasons:
+    """Why an edit is made: the titles of its ``rules`` (a field of the dataclass), per language."""
+
+    rules: tuple[str, ...]
+
+    def reason(self, language: str) -> str:
+        return ("、" if language == "ja" else "; ").join(rule_title(r, language) for r in self.rules)
+
+    @property
+    def reason_ja(self) -> str:
+        return self.reason("ja")
+
+    @property
+    def reason_en(self) -> str:
+        return self.reason("en")
+
+
 @dataclass
-class Change:
+class Change(_Reasons):
     """One cell that the fix changes."""
 
     row: int  # the row in the original file (sheet row, or the line the CSV record starts on)
@@ -94,36 +111,13 @@ class Change:
     def rule(self) -> str:
         return self.rules[0]
 
-    def reason(self, language: str) -> str:
-        return "、".join(rule_title(r, language) for r in self.rules) if language == "ja" else \
-            "; ".join(rule_title(r, language) for r in self.rules)
-
-    @property
-    def reason_ja(self) -> str:
-        return self.reason("ja")
-
-    @property
-    def reason_en(self) -> str:
-        return self.reason("en")
-
 
 @dataclass
-class HeaderRename:
+class HeaderRename(_Reasons):
     column_number: int
     old: str
     new: str
     rules: tuple[str, ...]
-
-    def reason(self, language: str) -> str:
-        return ("、" if language == "ja" else "; ").join(rule_title(r, language) for r in self.rules)
-
-    @property
-    def reason_ja(self) -> str:
-        return self.reason("ja")
-
-    @property
-    def reason_en(self) -> str:
-        return self.reason("en")
 
 
 @dataclass
