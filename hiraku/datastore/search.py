@@ -139,9 +139,16 @@ def _split_outside_quotes(text: str) -> list[str]:
 
 
 def _where(request: SearchRequest, columns: dict[str, str]) -> tuple[list[str], list[Any]]:
+    clauses, params = filter_clauses(request.filters, columns)
+    q_sql, q_params = q_clauses(request.q, columns)
+    return clauses + q_sql, params + q_params
+
+
+def filter_clauses(filters: dict[str, Any] | None, columns: dict[str, str]) -> tuple[list[str], list[Any]]:
+    """``filters`` (column → value or list of values, None for null) as SQL clauses and bound values."""
     clauses: list[str] = []
     params: list[Any] = []
-    for name, wanted in (request.filters or {}).items():
+    for name, wanted in (filters or {}).items():
         if name not in columns:
             raise SearchInputError("filters", _("No such column: %(column)s") % {"column": name})
         values = wanted if isinstance(wanted, list) else [wanted]
@@ -149,20 +156,32 @@ def _where(request: SearchRequest, columns: dict[str, str]) -> tuple[list[str], 
             continue
         column = quote_identifier(name)
         native = columns[name]
-        if native.upper() == "VARCHAR":
-            casts = ["?"] * len(values)
-        else:
-            casts = [f"CAST(? AS {native})"] * len(values)
-        null_wanted = any(v is None for v in values)
-        present = [v for v in values if v is not None]
+        cast = "?" if native.upper() == "VARCHAR" else f"CAST(? AS {native})"
+        present = [filter_text(v) for v in values if v is not None]
         parts = []
         if present:
-            parts.append(f"{column} IN ({', '.join(casts[:len(present)])})")
-            params.extend(str(v) if not isinstance(v, bool) else str(v).lower() for v in present)
-        if null_wanted:
+            parts.append(f"{column} IN ({', '.join([cast] * len(present))})")
+            params.extend(present)
+        if len(present) < len(values):
             parts.append(f"{column} IS NULL")
         clauses.append("(" + " OR ".join(parts) + ")")
-    q = request.q
+    return clauses, params
+
+
+def filter_text(value: Any) -> str:
+    """A filter value as the text compared with (or cast to) the column: JSON true → 'true'."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def q_clauses(q: str | dict[str, str] | None, columns: dict[str, str],
+              joined_text: str | None = None) -> tuple[list[str], list[Any]]:
+    """Full-text ``q`` as SQL clauses: every word must be found in a text column (or the named column).
+
+    ``joined_text`` names a column holding every text column of a row, joined by newlines and
+    lower-cased (see mapped.py); a plain ``q`` is then tested against it alone.
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
     if isinstance(q, dict):
         for name, term in q.items():
             if name not in columns:
@@ -173,6 +192,11 @@ def _where(request: SearchRequest, columns: dict[str, str]) -> tuple[list[str], 
     elif q:
         text_columns = [c for c, native in columns.items() if native.upper() == "VARCHAR"]
         for word in normalize_term(str(q)).split():
+            if joined_text is not None:
+                # Lower-cased text holds a word without case exactly where the original does (see _cells).
+                clauses.append(f"contains({quote_identifier(joined_text)}, ?)")
+                params.append(word)
+                continue
             # A word has no whitespace, so it is found in the text columns joined by spaces exactly
             # when it is found in one of them; testing column by column saves building the joined text.
             tests = [f"contains({_cells(quote_identifier(c), word)}, ?)" for c in text_columns]
@@ -194,23 +218,38 @@ def _cells(expression: str, word: str) -> str:
     return expression
 
 
+def selected_fields(request: SearchRequest, columns: dict[str, str]) -> list[str]:
+    selected = request.fields or list(columns)
+    for name in selected:
+        if name not in columns:
+            raise SearchInputError("fields", _("No such column: %(column)s") % {"column": name})
+    return selected
+
+
+def sort_order(request: SearchRequest, columns: dict[str, str], selected: list[str]) -> list[tuple[str, bool]]:
+    """The ORDER BY as (column, descending) pairs, ending with ``_id`` so that pages never overlap."""
+    order = parse_sort(request.sort, columns)
+    if request.distinct:
+        # DISTINCT may only sort by selected columns.
+        return [o for o in order if o[0] in selected] or [(selected[0], False)]
+    if "_id" in columns and all(name != "_id" for name, _desc in order):
+        # Rows with equal sort values keep one order, so pages neither repeat nor skip rows.
+        order.append(("_id", False))
+    return order
+
+
+def result_fields(selected: list[str], columns: dict[str, str]) -> list[dict[str, str]]:
+    return [{"id": n, "type": ckan_type(columns[n])} for n in selected]
+
+
 def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult:
     """Run ``request`` against the table; raises SearchInputError for bad parameters."""
     with open_table(parquet_path) as con:
         columns = dict(run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")[1])
-        selected = request.fields or list(columns)
-        for name in selected:
-            if name not in columns:
-                raise SearchInputError("fields", _("No such column: %(column)s") % {"column": name})
+        selected = selected_fields(request, columns)
         clauses, params = _where(request, columns)
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        order = parse_sort(request.sort, columns)
-        if request.distinct:
-            # DISTINCT may only sort by selected columns.
-            order = [o for o in order if o[0] in selected] or [(selected[0], False)]
-        elif "_id" in columns and all(name != "_id" for name, _desc in order):
-            # Rows with equal sort values keep one order, so pages neither repeat nor skip rows.
-            order.append(("_id", False))
+        order = sort_order(request, columns, selected)
         order_sql = ", ".join(f"{quote_identifier(n)} {'DESC' if desc else 'ASC'}" for n, desc in order)
         select = ", ".join(quote_identifier(n) for n in selected)
         distinct = "DISTINCT " if request.distinct else ""
@@ -223,5 +262,4 @@ def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult:
                 total = run(con, f"SELECT count(*) FROM ({counted})", params)[1][0][0]
         except duckdb.ConversionException as error:
             raise SearchInputError("filters", _("A filter value does not match the column's type.")) from error
-    fields = [{"id": n, "type": ckan_type(columns[n])} for n in selected]
-    return SearchResult(fields=fields, rows=rows, total=total)
+    return SearchResult(fields=result_fields(selected, columns), rows=rows, total=total)

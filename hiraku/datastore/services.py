@@ -28,7 +28,7 @@ from hiraku.catalog.models import Resource, State
 from hiraku.core.jobs import job
 from hiraku.search.service import index_dataset
 
-from . import dictionary, dumps, profile, push, store, versions
+from . import dictionary, dumps, mapped, profile, push, store, versions
 from . import search as table_search
 from . import sql as sql_engine
 from .errors import IngestError, Problem
@@ -91,6 +91,7 @@ def ingest_resource(resource_id: str) -> None:
     sidecar = store.read_sidecar(data_dir(), str(resource.pk), result.version)
     _record_changes(resource, result.version, table.primary_key)
     _warm_profile(resource, result.version)
+    _build_copies(resource, result.version, len(result.tables))
     DatastoreTable.objects.filter(pk=table.pk).update(
         status=DatastoreTable.Status.DONE, version=result.version, row_count=result.table.row_count,
         schema=sidecar, error=None, source_hash=f"sha256:{result.sha256}", finished_at=timezone.now(),
@@ -193,6 +194,16 @@ def _warm_profile(resource: Resource, version: int) -> None:
         logger.exception("profile of %s v%s failed", resource.pk, version)
 
 
+def _build_copies(resource: Resource, version: int, table_count: int) -> None:
+    """Write the mapped copies that datastore_search answers from (see mapped.py)."""
+    for index in range(table_count):
+        path = _directory(resource) / store.table_file_names(version, index)[0]
+        try:
+            mapped.build(path)
+        except Exception:  # searches read the Parquet file instead
+            logger.exception("mapped copy of %s failed", path)
+
+
 def version_history(table: DatastoreTable) -> list[dict]:
     """Published versions, newest first: row count, publication time, change summary."""
     entries = versions.history(_directory(table.resource))
@@ -274,7 +285,9 @@ def table_index(table: DatastoreTable, name: str | None) -> int:
 
 
 def search(table: DatastoreTable, request: table_search.SearchRequest, index: int = 0) -> table_search.SearchResult:
-    return table_search.search(parquet_path(table, index), request)
+    """From the table's mapped copy when it can answer, else from its Parquet file (same results)."""
+    path = parquet_path(table, index)
+    return mapped.search(path, request) or table_search.search(path, request)
 
 
 def column_info(table: DatastoreTable, column_id: str) -> dict:
@@ -337,6 +350,7 @@ def _publish_pushed(resource: Resource, table: DatastoreTable | None, fields, ro
     directory = store.resource_dir(data_dir(), str(resource.pk))
     version = push.write_version(directory, fields, rows, primary_key)
     _record_changes(resource, version, primary_key)
+    _build_copies(resource, version, 1)
     sidecar = store.read_sidecar(data_dir(), str(resource.pk), version)
     values = {"version": version, "row_count": len(rows), "schema": sidecar, "status": DatastoreTable.Status.DONE,
               "error": None, "primary_key": primary_key, "finished_at": timezone.now(), "phase": ""}
