@@ -165,14 +165,19 @@ def test_the_embedded_sqlite_queue_runs_upload_jobs_in_the_consumer_serve_starts
         assert wait_until(lambda: re.search(r"Executing \S+\.check_resource: ", read_log(log))), read_log(log)
         assert re.search(r"Executing \S+\.ingest_resource: ", read_log(log))
         assert call("package_show", id="shelters")["resources"][0]["datastore_active"] is True
+        # Searching runs Arrow's and DuckDB's threads in the worker; it must still exit at once (below).
+        found = call("datastore_search", resource_id=resource["id"], q="避難所1", sort="緯度 desc", limit=3)
+        assert found["total"] == 111 and [r["名称"] for r in found["records"]] == ["避難所199", "避難所198", "避難所197"]
 
         # A consumer that dies is reported; the server keeps serving.
         os.kill(consumer_pid, signal.SIGKILL)
         assert wait_until(lambda: "stopped unexpectedly" in read_log(log)), read_log(log)
         assert call("datastore_status", resource_id=resource["id"])["status"] == "done"
     finally:
+        stopping = time.monotonic()
         server.terminate()
         server.wait(timeout=30)
+    assert time.monotonic() - stopping < 10, read_log(log)
     assert "database is locked" not in read_log(log)
 
 

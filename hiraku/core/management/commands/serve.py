@@ -132,6 +132,17 @@ def wants_consumer(queue: str, requested: bool | None) -> bool:
     return requested
 
 
+def release_duckdb_threads() -> None:
+    """Close DuckDB's default connection, which importing duckdb starts with threads of its own.
+
+    A forked worker inherits the connection but not its threads; when the worker exits,
+    DuckDB's cleanup joins those threads and can wait forever on an id the worker has
+    since given to a thread of its own.
+    """
+    if "duckdb" in sys.modules:
+        sys.modules["duckdb"].default_connection().close()
+
+
 class HirakuServer(BaseApplication):
     """gunicorn configured from code instead of a config file."""
 
@@ -182,6 +193,7 @@ class Command(BaseCommand):
         # Workers are forked from this process: they must not share its database connections.
         connections.close_all()
         jobs.close_connections()
+        release_duckdb_threads()
         options = gunicorn_options(host, port, workers, threads, timeout)
         consumer = JobConsumer(settings.SITE_URL) if run_consumer else None
         if consumer is not None:
