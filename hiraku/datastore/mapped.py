@@ -60,7 +60,7 @@ logger = logging.getLogger(__name__)
 POSITION = "__hiraku_pos"
 JOINED_TEXT = "__hiraku_text"
 TYPES_KEY = b"hiraku.native_types"
-BATCH_ROWS = 131072
+BATCH_ROWS = 262144
 # Column types the copy answers for (DuckDB type prefixes); anything else goes to Parquet.
 SUPPORTED_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT", "DECIMAL", "BOOLEAN",
                    "DATE", "TIME", "TIMESTAMP", "VARCHAR")
@@ -85,6 +85,7 @@ def build(parquet_path: str | Path) -> Path | None:
     })
     tmp = Path(scratch) / "copy.arrow"
     try:
+        con.execute("SET enable_progress_bar=false")  # a job's log is no terminal
         source = f"read_parquet({_literal(str(parquet_path))})"
         types = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall()
         names = [name for name, _type in types]

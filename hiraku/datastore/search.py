@@ -63,14 +63,26 @@ class SearchResult:
 
     def records(self, records_format: str = "objects") -> Any:
         names = [f["id"] for f in self.fields]
-        if records_format == "lists":
-            return [[json_value(v) for v in row] for row in self.rows]
         if records_format in ("csv", "tsv"):
             out = io.StringIO()
             writer = csv.writer(out, delimiter="," if records_format == "csv" else "\t", lineterminator="\n")
             writer.writerows([[_csv_cell(v) for v in row] for row in self.rows])
             return out.getvalue()
-        return [{n: json_value(v) for n, v in zip(names, row, strict=True)} for row in self.rows]
+        rows = self._json_rows()
+        if records_format == "lists":
+            return rows
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def _json_rows(self) -> list[list]:
+        # Integers, text and booleans are JSON already; only the other columns need json_value.
+        converted = [i for i, f in enumerate(self.fields) if f["type"] not in ("int", "text", "bool")]
+        rows = []
+        for row in self.rows:
+            row = list(row)
+            for i in converted:
+                row[i] = json_value(row[i])
+            rows.append(row)
+        return rows
 
 
 def ckan_type(duckdb_type: str) -> str:
