@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 # Formats the ingestion understands (CKAN's resource format strings, upper case).
 TABULAR_FORMATS = {"CSV", "TSV", "TXT", "XLSX", "XLSM", "XLS", "ODS", "JSON", "GEOJSON"}
 PROGRESS_INTERVAL = 0.5
+# How often a table without a mapped copy asks for one again (a copy that failed is retried).
+COPY_RETRY_SECONDS = 3600
 
 
 def data_dir() -> Path:
@@ -194,9 +197,9 @@ def _warm_profile(resource: Resource, version: int) -> None:
         logger.exception("profile of %s v%s failed", resource.pk, version)
 
 
-def _build_copies(resource: Resource, version: int, table_count: int) -> None:
+def _build_copies(resource: Resource, version: int, table_count: int, first: int = 0) -> None:
     """Write the mapped copies that datastore_search answers from (see mapped.py)."""
-    for index in range(table_count):
+    for index in range(first, table_count):
         path = _directory(resource) / store.table_file_names(version, index)[0]
         try:
             mapped.build(path)
@@ -287,7 +290,21 @@ def table_index(table: DatastoreTable, name: str | None) -> int:
 def search(table: DatastoreTable, request: table_search.SearchRequest, index: int = 0) -> table_search.SearchResult:
     """From the table's mapped copy when it can answer, else from its Parquet file (same results)."""
     path = parquet_path(table, index)
-    return mapped.search(path, request) or table_search.search(path, request)
+    answered = mapped.search(path, request)
+    if answered is not None:
+        return answered
+    if not mapped.copy_path(path).exists() and cache.add(f"hiraku:datastore:copy:{path}", 1, COPY_RETRY_SECONDS):
+        # A table published before copies existed, or whose copy failed: build it in the background.
+        transaction.on_commit(lambda: build_copy.enqueue(str(table.resource_id), table.version, index))
+    return table_search.search(path, request)
+
+
+@job
+def build_copy(resource_id: str, version: int, index: int) -> None:
+    """Background job: the mapped copy of one table of a version, if that version is still current."""
+    table = DatastoreTable.objects.filter(resource_id=resource_id, version=version).first()
+    if table is not None:
+        _build_copies(table.resource, version, index + 1, first=index)
 
 
 def column_info(table: DatastoreTable, column_id: str) -> dict:

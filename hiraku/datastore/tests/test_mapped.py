@@ -194,3 +194,21 @@ def test_a_pushed_table_gets_a_copy_of_each_version(client, city, django_capture
     assert sorted(p.name for p in copy.parent.glob("*.arrow")) == [copy.name]
     assert [row[1] for row in mapped.search(services.parquet_path(table), SearchRequest()).rows] == [
         "中央保育所", "東保育所"]
+
+
+def test_a_table_without_a_copy_is_answered_from_parquet_and_gets_one(client, toilets,
+                                                                      django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from hiraku.api.tests.helpers import call_get, result_of
+    from hiraku.datastore import services
+    from hiraku.datastore.models import DatastoreTable
+
+    cache.clear()
+    table = DatastoreTable.objects.get(resource=toilets)
+    copy = mapped.copy_path(services.parquet_path(table))
+    copy.unlink()  # as for a table published before copies existed
+    with django_capture_on_commit_callbacks(execute=True):
+        result = result_of(call_get(client, "datastore_search", resource_id=str(toilets.pk), q="公園"))
+    assert result["total"] == 2
+    assert copy.is_file()
