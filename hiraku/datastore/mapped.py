@@ -61,9 +61,9 @@ POSITION = "__hiraku_pos"
 JOINED_TEXT = "__hiraku_text"
 TYPES_KEY = b"hiraku.native_types"
 BATCH_ROWS = 262144
-# Column types the copy answers for (DuckDB type prefixes); anything else goes to Parquet.
-SUPPORTED_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT", "DECIMAL", "BOOLEAN",
-                   "DATE", "TIME", "TIMESTAMP", "VARCHAR")
+# Column types the copy answers for (and DECIMAL(p,s)); tables with others are searched in Parquet.
+SUPPORTED_TYPES = frozenset({"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT", "BOOLEAN",
+                             "DATE", "TIME", "TIMESTAMP", "VARCHAR"})
 _STALE_RE = re.compile(r"v(\d+)(?:\.t\d+)?\.arrow")
 
 
@@ -208,7 +208,8 @@ def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult | N
     if request.distinct:
         return None
     mapped = open_copy(parquet_path)
-    if mapped is None or not all(kind.startswith(SUPPORTED_TYPES) for kind in mapped.columns.values()):
+    if mapped is None or not all(kind in SUPPORTED_TYPES or kind.startswith("DECIMAL(")
+                                 for kind in mapped.columns.values()):
         return None
     columns = mapped.columns
     selected = selected_fields(request, columns)

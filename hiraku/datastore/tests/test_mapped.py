@@ -212,3 +212,12 @@ def test_a_table_without_a_copy_is_answered_from_parquet_and_gets_one(client, to
         result = result_of(call_get(client, "datastore_search", resource_id=str(toilets.pk), q="公園"))
     assert result["total"] == 2
     assert copy.is_file()
+
+
+def test_a_table_with_other_column_types_is_searched_in_parquet(tmp_path):
+    path = tmp_path / "v1.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"COPY (SELECT 1::BIGINT AS _id, INTERVAL 1 DAY AS span) TO '{path}' (FORMAT parquet)")
+    assert mapped.build(path) is not None
+    assert mapped.search(path, SearchRequest()) is None
+    assert table_search.search(path, SearchRequest()).total == 1
