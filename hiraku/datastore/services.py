@@ -22,11 +22,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from huey.signals import SIGNAL_INTERRUPTED
 
 from hiraku.catalog import permissions
 from hiraku.catalog import services as catalog
 from hiraku.catalog.models import Resource, State
-from hiraku.core.jobs import job
+from hiraku.core.jobs import get_huey, job
 from hiraku.search.service import index_dataset
 
 from . import dictionary, dumps, mapped, profile, push, store, versions
@@ -107,6 +108,14 @@ def ingest_resource(resource_id: str) -> None:
     # The stored package dict carries datastore_active.
     index_dataset(resource.dataset_id)
     announce_table(resource.pk, result.version)
+
+
+@get_huey().signal(SIGNAL_INTERRUPTED)
+def _show_interrupted_ingestion_as_pending(signal_name, task, *args, **kwargs) -> None:
+    """A consumer that stops mid-ingestion queues the job again (run_huey); say so on the table."""
+    if task.name == ingest_resource.enqueue.name and task.args:
+        DatastoreTable.objects.filter(resource_id=task.args[0], status=DatastoreTable.Status.RUNNING).update(
+            status=DatastoreTable.Status.PENDING, phase="")
 
 
 def _drop_lost_overrides(table_pk, sidecar: dict) -> None:
