@@ -6,6 +6,7 @@ Layout under the data directory::
     datastore/<resource_id>/v<N>.parquet       typed table
     datastore/<resource_id>/v<N>.text.parquet  the same cells as original text
     datastore/<resource_id>/v<N>.t2.parquet    further tables (other sheets)
+    datastore/<resource_id>/v<N>.arrow         the current version's mapped copy (mapped.py), derived
 
 A version is staged in a private ``.v<N>.staging`` directory (created with an
 exclusive mkdir, which also reserves the number), moved in with atomic
