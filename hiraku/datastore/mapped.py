@@ -131,7 +131,7 @@ class MappedTable:
 
     def __post_init__(self):
         self.batches = self.table.to_batches()
-        self.batch_starts = list(itertools.accumulate((b.num_rows for b in self.batches[:-1]), initial=0))
+        self.batch_starts = list(itertools.accumulate((b.num_rows for b in self.batches), initial=0))[:-1]
         self._by_id: pa.Array | None = None
         self._lock = threading.Lock()
 

@@ -221,3 +221,13 @@ def test_a_table_with_other_column_types_is_searched_in_parquet(tmp_path):
     assert mapped.build(path) is not None
     assert mapped.search(path, SearchRequest()) is None
     assert table_search.search(path, SearchRequest()).total == 1
+
+
+def test_an_empty_table_is_answered_from_its_copy(tmp_path):
+    path = tmp_path / "v1.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"COPY (SELECT 1::BIGINT AS _id, 'x' AS 名称 WHERE false) TO '{path}' (FORMAT parquet)")
+    assert mapped.build(path) is not None
+    for search_request in (SearchRequest(), SearchRequest(q="x", sort="名称 desc"), SearchRequest(filters={"名称": "x"})):
+        answered = mapped.search(path, search_request)
+        assert (answered.total, answered.rows) == (0, [])
