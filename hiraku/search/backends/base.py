@@ -14,6 +14,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
@@ -58,6 +60,16 @@ _SORT_JOINS = {"popularity": f" JOIN catalog_dataset live_dataset ON live_datase
 
 class UnknownSort(ValueError):
     pass
+
+
+def count_value_ids(lists: list[str]) -> dict[int, int]:
+    """{value id: documents} from comma-separated value id lists, one per document."""
+    joined = ",".join(text for text in lists if text)
+    if not joined:
+        return {}
+    ids = pc.cast(pc.split_pattern(pa.array([joined]), ",").flatten(), pa.int64())
+    counted = pc.value_counts(ids)
+    return dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True))
 
 
 def _chunks(items: list, size: int = 500) -> Iterable[list]:
@@ -117,6 +129,7 @@ class SearchBackend:
                 for chunk in _chunks(old):
                     marks = ",".join(["%s"] * len(chunk))
                     cursor.execute(f"DELETE FROM search_doc_facet WHERE doc_id IN ({marks})", chunk)
+                    cursor.execute(f"DELETE FROM search_doc_facet_list WHERE doc_id IN ({marks})", chunk)
                 SearchDocument.objects.using(self.using).filter(id__in=old).delete()
             self._write(cursor, documents, {})
             self.bump_generation()
@@ -128,6 +141,7 @@ class SearchBackend:
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
             self.clear_text_index(cursor)
             cursor.execute("DELETE FROM search_doc_facet")
+            cursor.execute("DELETE FROM search_doc_facet_list")
             SearchDocument.objects.using(self.using).all().delete()
             for batch in iter_all_documents():
                 self._write(cursor, batch, facet_ids)
@@ -152,6 +166,10 @@ class SearchBackend:
         cursor.executemany(
             "INSERT INTO search_doc_facet (doc_id, field, value_id) VALUES (%s, %s, %s)",
             [(doc_id, code, facet_ids[(code, value)]) for doc_id, d in pairs for code, value in d.facets],
+        )
+        cursor.executemany(
+            "INSERT INTO search_doc_facet_list (doc_id, value_ids) VALUES (%s, %s)",
+            [(doc_id, ",".join(str(facet_ids[facet]) for facet in d.facets)) for doc_id, d in pairs],
         )
 
     def _resolve_facet_ids(self, wanted: set[tuple[int, str]], known: dict, *, create: bool) -> dict:
@@ -311,25 +329,25 @@ class SearchBackend:
         return documents - hidden, counts
 
     def _facet_counts(self, sql_where: str, params: list, with_total: bool = False) -> dict:
-        """Facet rows per value over the documents matching `sql_where` (every field:
-        probing the key once per document is cheaper than once per field).
+        """Facet rows per value over the documents matching `sql_where` (every field at once).
 
-        `with_total` adds the number of matching documents under the key None,
-        counted from the same materialised hits: the text match runs once."""
-        total = "SELECT NULL, count(*) FROM hits UNION ALL " if with_total else ""
+        Each hit's value ids are one short row of ``search_doc_facet_list``, read in one
+        pass and counted by Arrow: grouping ``search_doc_facet`` instead walks a row per
+        (document, value), which took 0.9 s for a word found in 128,000 of 300,000
+        datasets. `with_total` adds the number of matching documents under the key None,
+        from the same pass: the text match runs once."""
         with self.connection.cursor() as cursor:
-            # Materialising the hits first lets both databases walk the facet rows by
-            # document id (measured ~2.5x faster on SQLite than a plain join). CROSS JOIN
-            # keeps SQLite from scanning the whole facet index instead (it is a plain
-            # inner join to PostgreSQL).
             cursor.execute(
-                f"WITH hits AS MATERIALIZED (SELECT {DOC}.id FROM {DOC} WHERE {sql_where})"
-                f" {total}SELECT f.value_id, count(*) FROM hits CROSS JOIN search_doc_facet f"
-                f" WHERE f.doc_id = hits.id GROUP BY f.value_id",
+                # LEFT JOIN: a document without facets is still a hit.
+                f"SELECT l.value_ids FROM {DOC} LEFT JOIN search_doc_facet_list l ON l.doc_id = {DOC}.id"
+                f" WHERE {sql_where}",
                 params,
             )
-            return dict(cursor.fetchall())
-
+            lists = [row[0] for row in cursor.fetchall()]
+        counts = count_value_ids(lists)
+        if with_total:
+            counts[None] = len(lists)
+        return counts
     def _facets(self, query: SearchQuery, counts: dict[int, int]) -> dict[str, list[tuple[str, int]]]:
         codes = {FACET_CODES[f] for f in query.facet_fields if f in FACET_CODES}
         facets: dict[str, list[tuple[str, int]]] = {f: [] for f in query.facet_fields}

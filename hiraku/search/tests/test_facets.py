@@ -55,3 +55,52 @@ def test_anonymous_facets_leave_out_private_and_drafts(mixed):
     assert dict(facets["tags"]) == {"防災": 1, "避難所": 1, "公園": 1}
     assert dict(facets["res_format"]) == {"CSV": 1}
     assert dict(facets["organization"]) == {"takamatsu": 1, "marugame": 1}
+
+
+def assert_facet_lists_match_facet_rows() -> None:
+    """search_doc_facet_list holds, for every indexed document, exactly its search_doc_facet values."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT doc_id, value_id FROM search_doc_facet")
+        rows: dict[int, set[int]] = {}
+        for doc_id, value_id in cursor.fetchall():
+            rows.setdefault(doc_id, set()).add(value_id)
+        cursor.execute("SELECT doc_id, value_ids FROM search_doc_facet_list")
+        lists = {doc_id: {int(v) for v in text.split(",") if v} for doc_id, text in cursor.fetchall()}
+    documents = set(SearchDocument.objects.values_list("id", flat=True))
+    assert rows and set(lists) == documents
+    assert lists == {doc: rows.get(doc, set()) for doc in documents}
+
+
+@pytest.mark.django_db
+def test_each_documents_facet_list_holds_its_facet_rows_through_changes(mixed):
+    from hiraku.catalog import services
+
+    assert_facet_lists_match_facet_rows()
+    mixed.run(services.update_dataset, mixed.admin, mixed.datasets["public-b"],
+              {"title": "公園", "name": "public-b", "organization": "takamatsu", "notes": "", "tags": "遊具",
+               "groups": [], "license_id": "cc-zero", "standard_type": "", "update_frequency": "IRREG",
+               "state": "active", "private": False})
+    mixed.run(services.delete_dataset, mixed.admin, mixed.datasets["draft-a"])
+    assert_facet_lists_match_facet_rows()
+    get_backend().rebuild()
+    assert_facet_lists_match_facet_rows()
+
+
+def test_value_id_lists_are_counted_per_document():
+    from hiraku.search.backends.base import count_value_ids
+
+    assert count_value_ids(["3,17,5", "", "17", "5,17"]) == {3: 1, 17: 3, 5: 2}
+    assert count_value_ids([]) == {} and count_value_ids(["", ""]) == {}
+
+
+@pytest.mark.django_db
+def test_the_migration_fills_facet_lists_from_existing_facet_rows(mixed):
+    from importlib import import_module
+
+    migration = import_module("hiraku.search.migrations.0004_facet_lists")
+    statements = {"sqlite": migration.SQLITE_FORWARD, "postgresql": migration.POSTGRES_FORWARD}[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE search_doc_facet_list")
+        for statement in statements:
+            cursor.execute(statement)
+    assert_facet_lists_match_facet_rows()
