@@ -205,6 +205,11 @@ HIRAKU_DATASTORE_SQL_ROW_CAP = int(os.environ.get("HIRAKU_DATASTORE_SQL_ROW_CAP"
 # --- Search -------------------------------------------------------------------
 # "auto" picks the backend matching the database vendor.
 HIRAKU_SEARCH_BACKEND = os.environ.get("HIRAKU_SEARCH_BACKEND", "auto")
+# In-memory columnar copy of a large SQLite index per web process (hiraku.search.snapshot):
+# "background" builds it in a thread after each index change, "inline" within the search that
+# needs it, "off" never. Catalogs with fewer indexed datasets than the minimum are searched in SQL.
+HIRAKU_SEARCH_SNAPSHOT = os.environ.get("HIRAKU_SEARCH_SNAPSHOT", "background")
+HIRAKU_SEARCH_SNAPSHOT_MIN_DOCS = int(os.environ.get("HIRAKU_SEARCH_SNAPSHOT_MIN_DOCS", "20000"))
 
 # --- Auth and security ----------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -26,6 +26,7 @@ from ..analyzer import Phrase, normalized_query, query_phrases
 from ..documents import FACET_CODES, FACET_FIELDS, IndexedDocument, build_documents, iter_all_documents
 from ..models import FacetValue, IndexGeneration, SearchDocument
 from ..service import SearchQuery, SearchResult
+from ..snapshot import CompiledQuery, IndexSnapshot, snapshot_for
 
 DOC = SearchDocument._meta.db_table
 FACET_CACHE_SECONDS = 600
@@ -83,7 +84,8 @@ def _as_uuid(value) -> uuid.UUID:
 
 class SearchBackend:
     vendor = ""
-    match_sql_is_fts_join = False
+    # Whether hiraku.search.snapshot can answer for this backend (it needs phrase_scores).
+    supports_snapshot = False
 
     def __init__(self, using: str = "default"):
         self.using = using
@@ -109,6 +111,10 @@ class SearchBackend:
 
     def relevance_page_sql(self, phrases: list[Phrase], where: str, params: list) -> tuple[str, list]:
         """SELECT dataset_id of the matching documents, best first (LIMIT/OFFSET appended by the caller)."""
+        raise NotImplementedError
+
+    def phrase_scores(self, using: str, phrase: Phrase):
+        """(document ids, relevance scores) of every document matching one phrase, as arrays."""
         raise NotImplementedError
 
     def after_rebuild(self, cursor) -> None:
@@ -216,24 +222,26 @@ class SearchBackend:
         where = self._where(query, user)
         if where is None:
             return SearchResult(count=0, dataset_ids=[], facets={f: [] for f in query.facet_fields})
-        conditions, params, phrases = where
+        conditions, params, compiled = where
         sql_where = " AND ".join(conditions)
-        # Only the visibility rule: browsing without words, filters or dates.
-        match_all = len(conditions) == 1
-        count, facets = self._count_and_facets(query, user, generation, sql_where, params, match_all)
-        ids = self._cached_page(query, generation, phrases, sql_where, params) if count else []
+        snapshot = None if compiled.other_conditions else snapshot_for(self, generation)
+        count, facets = self._count_and_facets(query, user, generation, sql_where, params, compiled, snapshot)
+        ids = self._cached_page(query, generation, compiled, sql_where, params, snapshot) if count else []
         return SearchResult(count=count, dataset_ids=ids, facets=facets)
 
-    def _cached_page(self, query, generation, phrases, sql_where, params) -> list[uuid.UUID]:
+    def _cached_page(self, query, generation, compiled, sql_where, params, snapshot) -> list[uuid.UUID]:
         # Ranking every hit is the other costly step of a broad query. Popularity
         # is read live (it changes without an index write), so that sort is never cached.
         if query.sort in _LIVE_SORTS:
-            return self._page(query, phrases, sql_where, params)
+            return self._page(query, compiled.phrases, sql_where, params)
         key = (self._cache_key(query, generation, sql_where, params)
                + f":page:{query.sort}:{query.start}:{query.rows}")
         ids = cache.get(key)
         if ids is None:
-            ids = self._page(query, phrases, sql_where, params)
+            if snapshot is not None:
+                ids = self._snapshot_page(snapshot, query, compiled)
+            else:
+                ids = self._page(query, compiled.phrases, sql_where, params)
             cache.set(key, ids, FACET_CACHE_SECONDS)
         return ids
 
@@ -245,17 +253,19 @@ class SearchBackend:
         sql, params = sql_query.where.as_sql(compiler, self.connection)
         return f"({sql})", list(params)
 
-    def _where(self, query: SearchQuery, user) -> tuple[list[str], list, list[Phrase]] | None:
+    def _where(self, query: SearchQuery, user) -> tuple[list[str], list, CompiledQuery] | None:
         try:
             visibility, params = self._visibility(query, user)
         except EmptyResultSet:
             return None
+        visibility_params = tuple(params)
         conditions = [visibility]
         phrases = query_phrases(query.q)
         if phrases:
             match_sql, match_params = self.match_condition(phrases)
             conditions.append(match_sql)
             params += match_params
+        value_ids: list[int] = []
         for field, values in sorted(query.filters.items()):
             if field not in FACET_CODES:
                 raise ValueError(f"unknown filter field: {field}")
@@ -267,6 +277,7 @@ class SearchBackend:
             for value_id in sorted(known.values()):
                 conditions.append(f"{DOC}.id IN (SELECT doc_id FROM search_doc_facet WHERE value_id = %s)")
                 params.append(value_id)
+                value_ids.append(value_id)
         adapt = self.connection.ops.adapt_datetimefield_value
         if query.modified_from is not None:
             conditions.append(f"{DOC}.modified >= %s")
@@ -274,7 +285,11 @@ class SearchBackend:
         if query.modified_to is not None:
             conditions.append(f"{DOC}.modified <= %s")
             params.append(adapt(query.modified_to))
-        return conditions, params, phrases
+        compiled = CompiledQuery(
+            visibility_sql=visibility, visibility_params=visibility_params, phrases=tuple(phrases),
+            value_ids=tuple(value_ids),
+            other_conditions=query.modified_from is not None or query.modified_to is not None)
+        return conditions, params, compiled
 
     def _cache_key(self, query: SearchQuery, generation: int, sql_where: str, params: list) -> str:
         # The compiled WHERE clause already encodes query, filters, dates and visibility class.
@@ -282,12 +297,16 @@ class SearchBackend:
                               list(query.facet_fields), query.facet_limit, query.facet_mincount])
         return f"hiraku:search:{self.using}:{generation}:{hashlib.sha256(payload.encode()).hexdigest()}"
 
-    def _count_and_facets(self, query, user, generation, sql_where, params, match_all=False):
+    def _count_and_facets(self, query, user, generation, sql_where, params, compiled, snapshot):
         key = self._cache_key(query, generation, sql_where, params)
         cached = cache.get(key)
         if cached is not None:
             return cached
-        if match_all:
+        # Only the visibility rule: browsing without words, filters or dates.
+        match_all = not compiled.phrases and not compiled.value_ids and not compiled.other_conditions
+        if snapshot is not None:
+            count, counts = snapshot.count_and_facets_for(compiled, self)
+        elif match_all:
             count, counts = self._match_all_counts(generation, sql_where, params, bool(query.facet_fields))
         elif query.facet_fields:
             counts = self._facet_counts(sql_where, params, with_total=True)
@@ -297,7 +316,8 @@ class SearchBackend:
                 cursor.execute(f"SELECT count(*) FROM {DOC} WHERE {sql_where}", params)
                 count = cursor.fetchone()[0]
             counts = {}
-        facets = self._facets(query, counts) if count else {f: [] for f in query.facet_fields}
+        facets = (self._facets(query, counts, snapshot.value_names if snapshot else None) if count
+                  else {f: [] for f in query.facet_fields})
         cache.set(key, (count, facets), FACET_CACHE_SECONDS)
         return count, facets
 
@@ -348,22 +368,47 @@ class SearchBackend:
         if with_total:
             counts[None] = len(lists)
         return counts
-    def _facets(self, query: SearchQuery, counts: dict[int, int]) -> dict[str, list[tuple[str, int]]]:
+    def _facets(self, query: SearchQuery, counts: dict[int, int],
+                value_names: dict[int, tuple[int, str]] | None = None) -> dict[str, list[tuple[str, int]]]:
         codes = {FACET_CODES[f] for f in query.facet_fields if f in FACET_CODES}
         facets: dict[str, list[tuple[str, int]]] = {f: [] for f in query.facet_fields}
         if not codes:
             return facets
         wanted = [pk for pk, n in counts.items() if n >= max(query.facet_mincount, 1)]
         by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for chunk in _chunks(wanted):
-            for field, value, pk in FacetValue.objects.using(self.using).filter(
-                    id__in=chunk, field__in=codes).values_list("field", "value", "id"):
+        if value_names is not None:
+            named = ((*value_names[pk], pk) for pk in wanted)
+        else:
+            named = (row for chunk in _chunks(wanted) for row in FacetValue.objects.using(self.using).filter(
+                id__in=chunk).values_list("field", "value", "id"))
+        for field, value, pk in named:
+            if field in codes:
                 by_field[FACET_FIELDS[field]].append((value, counts[pk]))
         for field in facets:
             items = sorted((item for item in by_field[field] if item[1] >= query.facet_mincount),
                            key=lambda item: (-item[1], item[0]))
             facets[field] = items if query.facet_limit < 0 else items[:query.facet_limit]
         return facets
+
+    def _snapshot_page(self, snapshot: IndexSnapshot, query: SearchQuery, compiled: CompiledQuery) -> list[uuid.UUID]:
+        sort = "modified_desc" if query.sort == "relevance" else query.sort
+        tiebreak = "" if sort.startswith("id_") else f", {DOC}.dataset_id ASC"
+        order_sql = f"{_SORT_SQL[sort]}{tiebreak}"
+        start = max(query.start, 0)
+        if query.sort == "relevance" and compiled.phrases:
+            doc_ids = snapshot.page_by_relevance(compiled, self, order_sql, start, query.rows)
+        else:
+            doc_ids = snapshot.page_in_order(compiled, self, order_sql, start, query.rows)
+        return self._dataset_ids(doc_ids.tolist())
+
+    def _dataset_ids(self, doc_ids: list[int]) -> list[uuid.UUID]:
+        if not doc_ids:
+            return []
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, dataset_id FROM {DOC} WHERE id IN ({','.join(['%s'] * len(doc_ids))})",
+                           doc_ids)
+            by_doc = dict(cursor.fetchall())
+        return [_as_uuid(by_doc[doc_id]) for doc_id in doc_ids if doc_id in by_doc]
 
     def _page(self, query: SearchQuery, phrases: list[Phrase], sql_where: str, params: list) -> list[uuid.UUID]:
         if query.sort == "relevance" and phrases:

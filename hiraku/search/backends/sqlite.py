@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+from django.db import connections
+
 from ..analyzer import Phrase
 from ..documents import IndexedDocument
 from .base import DOC, SearchBackend, _chunks
@@ -18,6 +21,7 @@ def fts_match_expression(phrases: list[Phrase]) -> str:
 
 class SqliteBackend(SearchBackend):
     vendor = "sqlite"
+    supports_snapshot = True
 
     def clear_text_index(self, cursor) -> None:
         # Recreating is far faster than deleting every row's postings one by one.
@@ -45,6 +49,17 @@ class SqliteBackend(SearchBackend):
             f" ORDER BY bm25(search_fts, {BM25_WEIGHTS}), {DOC}.modified DESC, {DOC}.dataset_id ASC"
         )
         return sql, [fts_match_expression(phrases), *params]
+
+    def phrase_scores(self, using: str, phrase: Phrase):
+        # bm25 of one phrase uses index-wide statistics, and FTS5 scores an AND of phrases as
+        # the sum of its phrases' scores: the snapshot adds these up to rank a query.
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT rowid, bm25(search_fts, {BM25_WEIGHTS}) FROM search_fts WHERE search_fts MATCH %s",
+                           [fts_match_expression([phrase])])
+            rows = cursor.fetchall()
+        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        scores = np.fromiter((row[1] for row in rows), dtype=np.float64, count=len(rows))
+        return ids, scores
 
     def after_rebuild(self, cursor) -> None:
         # Merge the index segments written in batches: fewer b-trees to probe per query.

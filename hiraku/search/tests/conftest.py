@@ -72,3 +72,22 @@ def index_calls(monkeypatch):
 
     monkeypatch.setattr(SearchBackend, "index_datasets", recording)
     return calls
+
+
+@pytest.fixture(params=["sql", "snapshot"])
+def search_path(request, settings):
+    """Run a test once on the SQL path and once answered by hiraku.search.snapshot (SQLite only)."""
+    from django.db import connection
+
+    from hiraku.search import snapshot
+
+    if request.param == "snapshot":
+        if connection.vendor != "sqlite":
+            pytest.skip("the snapshot serves the SQLite backend")
+        settings.HIRAKU_SEARCH_SNAPSHOT = "inline"
+        settings.HIRAKU_SEARCH_SNAPSHOT_MIN_DOCS = 0
+    else:
+        settings.HIRAKU_SEARCH_SNAPSHOT = "off"
+    snapshot.forget_snapshots()
+    yield request.param
+    snapshot.forget_snapshots()

@@ -11,6 +11,9 @@ from hiraku.search.backends import get_backend
 from hiraku.search.models import SearchDocument
 from hiraku.search.service import SearchQuery, search
 
+# Every test runs on the SQL path and on the in-memory snapshot (see conftest.search_path).
+pytestmark = pytest.mark.usefixtures("search_path")
+
 
 @pytest.fixture
 def mixed(catalog):

@@ -14,6 +14,9 @@ from hiraku.catalog.permissions import visible_datasets_q
 from hiraku.search.backends import UnknownSort, get_backend
 from hiraku.search.service import FACET_FIELDS, SORTS, SearchQuery, rebuild_index, search
 
+# Every test runs on the SQL path and on the in-memory snapshot (see conftest.search_path).
+pytestmark = pytest.mark.usefixtures("search_path")
+
 
 def names(result) -> list[str]:
     by_id = dict(Dataset.objects.filter(id__in=result.dataset_ids).values_list("id", "name"))
