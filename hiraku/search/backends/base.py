@@ -73,6 +73,11 @@ def count_value_ids(lists: list[str]) -> dict[int, int]:
     return dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True))
 
 
+def _order_sql(sort: str) -> str:
+    """ORDER BY terms of a sort, ending with the dataset id so that equal keys page stably."""
+    return _SORT_SQL[sort] if sort.startswith("id_") else f"{_SORT_SQL[sort]}, {DOC}.dataset_id ASC"
+
+
 def _chunks(items: list, size: int = 500) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -224,7 +229,8 @@ class SearchBackend:
             return SearchResult(count=0, dataset_ids=[], facets={f: [] for f in query.facet_fields})
         conditions, params, compiled = where
         sql_where = " AND ".join(conditions)
-        snapshot = None if compiled.other_conditions else snapshot_for(self, generation)
+        snapshot = None if compiled.other_conditions else snapshot_for(
+            self, generation, warm=lambda new: self._warm_snapshot(new, compiled))
         count, facets = self._count_and_facets(query, user, generation, sql_where, params, compiled, snapshot)
         ids = self._cached_page(query, generation, compiled, sql_where, params, snapshot) if count else []
         return SearchResult(count=count, dataset_ids=ids, facets=facets)
@@ -233,6 +239,8 @@ class SearchBackend:
         # Ranking every hit is the other costly step of a broad query. Popularity
         # is read live (it changes without an index write), so that sort is never cached.
         if query.sort in _LIVE_SORTS:
+            if snapshot is not None:
+                return self._snapshot_page(snapshot, query, compiled)
             return self._page(query, compiled.phrases, sql_where, params)
         key = (self._cache_key(query, generation, sql_where, params)
                + f":page:{query.sort}:{query.start}:{query.rows}")
@@ -390,13 +398,19 @@ class SearchBackend:
             facets[field] = items if query.facet_limit < 0 else items[:query.facet_limit]
         return facets
 
+    def _warm_snapshot(self, snapshot: IndexSnapshot, compiled: CompiledQuery) -> None:
+        snapshot.visible(compiled)
+        snapshot.tiebreak_rank(_order_sql("modified_desc"))
+
     def _snapshot_page(self, snapshot: IndexSnapshot, query: SearchQuery, compiled: CompiledQuery) -> list[uuid.UUID]:
         sort = "modified_desc" if query.sort == "relevance" else query.sort
-        tiebreak = "" if sort.startswith("id_") else f", {DOC}.dataset_id ASC"
-        order_sql = f"{_SORT_SQL[sort]}{tiebreak}"
+        order_sql = _order_sql(sort)
         start = max(query.start, 0)
         if query.sort == "relevance" and compiled.phrases:
             doc_ids = snapshot.page_by_relevance(compiled, self, order_sql, start, query.rows)
+        elif sort in _LIVE_SORTS:
+            doc_ids = snapshot.page_in_live_order(compiled, self, _SORT_JOINS.get(sort, ""), order_sql, start,
+                                                  query.rows)
         else:
             doc_ids = snapshot.page_in_order(compiled, self, order_sql, start, query.rows)
         return self._dataset_ids(doc_ids.tolist())
@@ -415,10 +429,8 @@ class SearchBackend:
             sql, sql_params = self.relevance_page_sql(phrases, sql_where, params)
         else:
             sort = "modified_desc" if query.sort == "relevance" else query.sort
-            tiebreak = "" if sort.startswith("id_") else f", {DOC}.dataset_id ASC"
-            join = _SORT_JOINS.get(sort, "")
-            sql = (f"SELECT {DOC}.dataset_id FROM {DOC}{join} WHERE {sql_where}"
-                   f" ORDER BY {_SORT_SQL[sort]}{tiebreak}")
+            sql = (f"SELECT {DOC}.dataset_id FROM {DOC}{_SORT_JOINS.get(sort, '')} WHERE {sql_where}"
+                   f" ORDER BY {_order_sql(sort)}")
             sql_params = list(params)
         with self.connection.cursor() as cursor:
             cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*sql_params, max(query.rows, 0), max(query.start, 0)])

@@ -109,7 +109,7 @@ def test_an_index_change_is_answered_by_sql_until_its_snapshot_is_built(syntheti
 
     settings.HIRAKU_SEARCH_SNAPSHOT = "background"
     started = []
-    monkeypatch.setattr(snapshots, "_build_in_background", lambda using, generation: started.append(generation))
+    monkeypatch.setattr(snapshots, "_build_in_background", lambda using, generation, warm=None: started.append(generation))
     dataset = Dataset.objects.filter(state="active", private=False, title__contains="統計").first()
     dataset.state = "deleted"
     dataset.save()
