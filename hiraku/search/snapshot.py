@@ -58,10 +58,22 @@ class CompiledQuery:
     other_conditions: bool  # conditions only SQL can evaluate (date ranges)
 
 
+def _nbytes(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, tuple):
+        return sum(_nbytes(item) for item in value)
+    return 0
+
+
 class _Lru(OrderedDict):
-    def __init__(self, limit: int = _CACHE_ENTRIES):
+    """Least recently used entries, bounded by count and by the bytes of their arrays."""
+
+    def __init__(self, limit: int = _CACHE_ENTRIES, max_bytes: int = 64 * 2**20):
         super().__init__()
         self.limit = limit
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self.lock = threading.Lock()
 
     def get_or_compute(self, key, compute):
@@ -71,9 +83,12 @@ class _Lru(OrderedDict):
                 return self[key]
         value = compute()  # outside the lock: two threads may compute the same value once each
         with self.lock:
-            self[key] = value
-            while len(self) > self.limit:
-                self.popitem(last=False)
+            if key not in self:
+                self[key] = value
+                self.bytes += _nbytes(value)
+            while len(self) > 1 and (len(self) > self.limit or self.bytes > self.max_bytes):
+                _key, dropped = self.popitem(last=False)
+                self.bytes -= _nbytes(dropped)
         return value
 
 
@@ -95,10 +110,11 @@ class IndexSnapshot:
         self.entry_docs = np.repeat(np.arange(len(doc_ids), dtype=np.int32), np.diff(entry_offsets))
         self.value_limit = int(entry_values.max()) + 1 if len(entry_values) else 1
         self.value_names = value_names  # FacetValue id -> (field code, value)
-        self._visible = _Lru(32)
-        self._phrases = _Lru()
-        self._values = _Lru()
-        self._orders = _Lru(16)
+        # Each process holds at most about 200 MB of these at 300,000 datasets.
+        self._visible = _Lru(32, max_bytes=16 * 2**20)
+        self._phrases = _Lru(max_bytes=96 * 2**20)
+        self._values = _Lru(max_bytes=32 * 2**20)
+        self._orders = _Lru(16, max_bytes=32 * 2**20)
 
     @property
     def size(self) -> int:

@@ -146,3 +146,14 @@ def test_facet_counts_gathered_per_hit_equal_the_masked_count():
             for value in snapshot.entry_values[snapshot.entry_offsets[position]:snapshot.entry_offsets[position + 1]]:
                 expected[int(value)] = expected.get(int(value), 0) + 1
         assert snapshot.count_and_facets(mask) == (int(mask.sum()), expected)
+
+
+def test_cached_parts_are_bounded_by_their_bytes():
+    import numpy as np
+
+    cache_ = snapshots._Lru(limit=100, max_bytes=3000)
+    for key in range(5):
+        cache_.get_or_compute(key, lambda: (np.zeros(100), np.zeros(100)))  # 1,600 bytes each
+    assert list(cache_) == [4]
+    assert cache_.bytes == 1600
+    assert cache_.get_or_compute(4, lambda: pytest.fail("recomputed")) is cache_[4]
