@@ -8,11 +8,7 @@ job never takes data away from readers.
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +22,7 @@ from huey.signals import SIGNAL_INTERRUPTED
 
 from hiraku.catalog import permissions
 from hiraku.catalog import services as catalog
+from hiraku.catalog.files import local_file
 from hiraku.catalog.models import Resource, State
 from hiraku.core.jobs import get_huey, job
 from hiraku.search.service import index_dataset
@@ -81,7 +78,7 @@ def ingest_resource(resource_id: str) -> None:
     DatastoreTable.objects.filter(pk=table.pk).update(status=DatastoreTable.Status.RUNNING,
                                                       started_at=timezone.now(), error=None)
     try:
-        with _local_file(resource) as path:
+        with local_file(resource) as path:
             result = ingest_file(path, str(resource.pk), data_dir(), format=resource.format or None,
                                  progress=_progress_recorder(table.pk),
                                  type_overrides=dictionary.type_overrides(table.fields_info))
@@ -241,28 +238,6 @@ def _progress_recorder(table_pk):
                                                           progress_total=total)
 
     return record
-
-
-@contextmanager
-def _local_file(resource: Resource) -> Iterator[Path]:
-    """A local path to the resource's file; remote storage (S3) is copied to a temporary file."""
-    try:
-        yield Path(resource.file.path)
-        return
-    except NotImplementedError:
-        pass
-    suffix = Path(resource.file.name).suffix
-    with tempfile.NamedTemporaryFile(suffix=suffix, dir=_scratch_dir()) as tmp:
-        with resource.file.open("rb") as source:
-            shutil.copyfileobj(source, tmp, 1 << 20)
-        tmp.flush()
-        yield Path(tmp.name)
-
-
-def _scratch_dir() -> Path:
-    path = data_dir() / "tmp"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 # --- reading ----------------------------------------------------------------

@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from hiraku.catalog import permissions
 from hiraku.catalog import services as catalog
+from hiraku.catalog.files import local_file
 from hiraku.catalog.models import Dataset, Organization, Resource, State
 from hiraku.core.jobs import job
 
@@ -55,7 +51,7 @@ def check_resource(resource_id: str) -> QualityReport | None:
         return None
     started = timezone.now()
     try:
-        with _local_file(resource) as path:
+        with local_file(resource) as path:
             file_hash = _sha256(path)
             report = validate_file(path, dataset=resource.dataset, filename=resource.original_filename,
                                    format=(resource.format or None) and resource.format.lower())
@@ -99,23 +95,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return f"sha256:{digest.hexdigest()}"
-
-
-@contextmanager
-def _local_file(resource: Resource) -> Iterator[Path]:
-    """A local path to the resource's file; remote storage (S3) is copied to a temporary file."""
-    try:
-        yield Path(resource.file.path)
-        return
-    except NotImplementedError:
-        pass
-    scratch = Path(settings.DATA_DIR) / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(suffix=Path(resource.file.name).suffix, dir=scratch) as tmp:
-        with resource.file.open("rb") as source:
-            shutil.copyfileobj(source, tmp, 1 << 20)
-        tmp.flush()
-        yield Path(tmp.name)
 
 
 # --- reading --------------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ stored and the editor is asked to look at the changes again.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import PurePath
 
 from django.contrib import messages
@@ -25,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hiraku.catalog import services
+from hiraku.catalog.files import local_file
 from hiraku.quality.fixes import FixPlan, plan_fix, write_fixed_csv
 
 from .staff import _resource_for_edit, staff_required
@@ -44,10 +47,12 @@ def file_token(resource) -> str:
     return resource.hash or f"{resource.file.name}:{resource.size}"
 
 
-def _plan(resource) -> FixPlan:
-    dataset = resource.dataset
-    return plan_fix(resource.file.path, filename=resource.original_filename, format=(resource.format or "").lower() or None,
-                    dataset=dataset)
+@contextmanager
+def _planned(resource) -> Iterator[FixPlan]:
+    """The fix plan of the resource's file, readable (for writing the fixed file) within the block."""
+    with local_file(resource) as path:
+        yield plan_fix(path, filename=resource.original_filename, format=(resource.format or "").lower() or None,
+                       dataset=resource.dataset)
 
 
 def fixed_filename(resource) -> str:
@@ -66,8 +71,8 @@ def _preview_url(resource) -> str:
 @require_http_methods(["GET", "HEAD"])
 def quality_fix_preview(request, dataset, resource_id):
     resource = _uploaded_resource(request, dataset, resource_id)
-    plan = _plan(resource)
-    page = Paginator(plan.changes, CHANGES_PAGE_SIZE).get_page(request.GET.get("page"))
+    with _planned(resource) as plan:
+        page = Paginator(plan.changes, CHANGES_PAGE_SIZE).get_page(request.GET.get("page"))
     japanese = (get_language() or "ja").startswith("ja")
     return render(request, "web/staff/quality_fix.html", {
         "dataset": resource.dataset,
@@ -88,14 +93,13 @@ def quality_fix_apply(request, dataset, resource_id):
     if request.POST.get("token", "") != file_token(resource):
         messages.error(request, _("The file changed after the preview. Check the changes again before fixing it."))
         return redirect(_preview_url(resource))
-    plan = _plan(resource)
-    if not plan.readable:
-        messages.error(request, _("The file cannot be read as a table, so it cannot be fixed automatically."))
-        return redirect(_preview_url(resource))
-    if plan.is_empty:
-        messages.info(request, _("There is nothing to fix automatically in this file."))
-        return redirect(_resource_url(resource))
-    with tempfile.TemporaryFile() as fh:
+    with _planned(resource) as plan, tempfile.TemporaryFile() as fh:
+        if not plan.readable:
+            messages.error(request, _("The file cannot be read as a table, so it cannot be fixed automatically."))
+            return redirect(_preview_url(resource))
+        if plan.is_empty:
+            messages.info(request, _("There is nothing to fix automatically in this file."))
+            return redirect(_resource_url(resource))
         write_fixed_csv(plan, fh)
         size = fh.tell()
         fh.seek(0)
