@@ -30,8 +30,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from django.conf import settings
 from django.db import connections, transaction
 
@@ -136,13 +134,10 @@ class IndexSnapshot:
             rows = cursor.fetchall()
             names = {pk: (field, value) for pk, field, value in
                      FacetValue.objects.using(using).values_list("id", "field", "value")}
-        listed = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        texts = pa.array([row[1] or "" for row in rows], type=pa.string())
-        # A document without facets has an empty list, which splits into one empty string.
-        lengths = pc.list_value_length(pc.split_pattern(texts, ",")).to_numpy(zero_copy_only=False)
-        lengths = np.where(pc.equal(texts, "").to_numpy(zero_copy_only=False), 0, lengths)
-        joined = ",".join(text for text in texts.to_pylist() if text)
-        values = parse_ids(joined).astype(np.int32)
+        listed = np.fromiter((doc_id for doc_id, _text in rows), dtype=np.int64, count=len(rows))
+        lengths = np.fromiter((text.count(",") + 1 if text else 0 for _doc_id, text in rows), dtype=np.int64,
+                              count=len(rows))
+        values = parse_ids(",".join(text for _doc_id, text in rows if text)).astype(np.int32)
         per_document = np.zeros(len(doc_ids), dtype=np.int64)
         per_document[np.searchsorted(doc_ids, listed)] = lengths
         offsets = np.zeros(len(doc_ids) + 1, dtype=np.int64)
@@ -151,12 +146,16 @@ class IndexSnapshot:
 
     # --- Parts, fetched once per snapshot -------------------------------------------------
 
+    def _locate(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions, held): each id's position, and whether the snapshot holds that id at all."""
+        found = np.minimum(np.searchsorted(self.doc_ids, ids), max(self.size - 1, 0))
+        held = self.doc_ids[found] == ids if self.size else np.zeros(len(ids), dtype=bool)
+        return found, held
+
     def positions(self, ids: np.ndarray) -> np.ndarray:
         """Positions of these document ids; ids the snapshot does not hold are left out."""
-        found = np.searchsorted(self.doc_ids, ids)
-        inside = found < self.size
-        found, ids = found[inside], ids[inside]
-        return found[self.doc_ids[found] == ids]
+        found, held = self._locate(ids)
+        return found[held]
 
     def _mask(self, positions: np.ndarray) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)
@@ -180,10 +179,8 @@ class IndexSnapshot:
         """Positions of the documents matching a phrase, and each one's bm25 for it."""
         def compute():
             ids, scores = search_backend.phrase_scores(self.using, phrase)
-            found = np.searchsorted(self.doc_ids, ids)
-            keep = (found < self.size)
-            keep[keep] = self.doc_ids[found[keep]] == ids[keep]
-            return found[keep], scores[keep]
+            found, held = self._locate(ids)
+            return found[held], scores[held]
         return self._phrases.get_or_compute(phrase, compute)
 
     def value_mask(self, value_id: int) -> np.ndarray:
