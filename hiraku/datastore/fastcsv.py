@@ -251,6 +251,7 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
     if enc.encoding == "utf-8-sig" and start == 0:
         start = 3
     tail = _read_tail(path, enc, dialect, plan.ncols, start, size)
+    progress("decode", 0, tail.cut - start)  # at once: the transcoder reports only every half second
     try:
         parts, part_checks = transcode.to_utf8(
             path, enc.encoding, start, tail.cut, work, file_size=size, number_lines=transcode.line_numberer(),
