@@ -16,7 +16,6 @@ statements directly. Nothing touches the deployment's own data.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -29,7 +28,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from hiraku.search.bench import Figures, _free_port, fire, time_each
+from hiraku.core.benchkit import Figures, fire, free_port, http_get, time_each, wait_until_serving
 
 from .bench import generate_csv
 
@@ -137,26 +136,8 @@ def setup_resource(rows: int, workdir: Path, seed: int) -> dict:
 # --- HTTP ---------------------------------------------------------------------------------
 
 def _get_json(port: int, path: str) -> tuple[int, dict]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        conn.request("GET", path, headers={"User-Agent": "hiraku-bench"})
-        response = conn.getresponse()
-        return response.status, json.loads(response.read() or b"{}")
-    finally:
-        conn.close()
-
-
-def _wait_until_serving(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("hiraku serve exited before serving")
-        try:
-            _get_json(port, "/api/3/action/status_show")
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("hiraku serve did not start serving in time")
+    _seconds, status, body = http_get(port, path)
+    return status, json.loads(body or b"{}")
 
 
 # --- Where the time goes -------------------------------------------------------------------
@@ -406,14 +387,14 @@ class BenchRun:
                 shutil.rmtree(self.scratch, ignore_errors=True)
 
     def measure_http(self, mixes: dict[str, list[dict]]) -> tuple[dict[str, Figures], dict]:
-        port = _free_port()
+        port = free_port()
         command = [sys.executable, "-m", "hiraku.cli", "serve", "--port", str(port)]
         if self.options["workers"]:
             command += ["--workers", str(self.options["workers"])]
         errors = (self.scratch / "serve.log").open("wb")
         server = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=errors)
         try:
-            _wait_until_serving(port, server)
+            wait_until_serving(port, server, "/api/3/action/status_show")
             answers = self.check_answers(port, mixes)
             figures = {}
             for kind, params in mixes.items():

@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
+
+from hiraku.core.benchkit import free_port, http_get, wait_until_serving
 
 RUN_SNIPPET = """
 import json
@@ -36,12 +35,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--datasets", type=int, default=10_000, help="datasets in the source catalog")
     parser.add_argument("--seed", type=int, default=37201)
     parser.add_argument("--keep", action="store_true", help="keep the scratch directories")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Site:
@@ -72,21 +65,13 @@ def main(options: dict, stdout) -> None:
         log(f"Building a source catalog of {n:,} synthetic datasets (bulk load + index)…")
         loaded = json.loads(source.hiraku("bench", "search", "--load-into-current-database", "--datasets", str(n),
                                           "--seed", str(options["seed"])).strip().splitlines()[-1])
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "hiraku.cli", "serve", "--port", str(port),
                                    "--workers", "1"], env=source.env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/3/action/package_search?rows=0", timeout=30) as reply:
-                    public = json.load(reply)["result"]["count"]
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
+        wait_until_serving(port, server, "/api/3/action/status_show")
+        public = json.loads(http_get(port, "/api/3/action/package_search?rows=0")[2])["result"]["count"]
         log(f"  source serves {public:,} public datasets at {url} (bulk load {loaded['load_seconds']:.1f} s,"
             f" index {loaded['index_seconds']:.1f} s)")
         target.hiraku("migrate", "-v", "0")

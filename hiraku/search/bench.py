@@ -11,23 +11,21 @@ ILIKE search with GROUP BY facets. Nothing touches the deployment's own data.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+from hiraku.core.benchkit import Figures, fire, free_port, time_each, wait_until_serving
 from hiraku.core.lgcode import check_digit
 
 # --- Word lists ---------------------------------------------------------------------
@@ -373,70 +371,6 @@ def naive_search(conn, params: dict) -> None:
 
 # --- HTTP measurement ----------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get(port: int, path: str) -> tuple[float, int]:
-    started = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request("GET", path, headers={"User-Agent": "hiraku-bench"})
-        response = conn.getresponse()
-        response.read()
-        return time.perf_counter() - started, response.status
-    finally:
-        conn.close()
-
-
-def _wait_until_serving(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("gunicorn exited before serving")
-        try:
-            _get(port, "/api/3/action/package_search?rows=0")
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start serving in time")
-
-
-@dataclass
-class Figures:
-    latencies: list[float]
-    seconds: float
-    errors: int = 0
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-
-def fire(port: int, paths: list[str], concurrency: int) -> Figures:
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        results = list(pool.map(lambda path: _get(port, path), paths))
-    return Figures([r[0] for r in results], time.perf_counter() - started,
-                   errors=sum(1 for r in results if r[1] != 200))
-
-
-def time_each(func, items) -> Figures:
-    latencies = []
-    started = time.perf_counter()
-    for item in items:
-        t0 = time.perf_counter()
-        func(item)
-        latencies.append(time.perf_counter() - t0)
-    return Figures(latencies, time.perf_counter() - started)
-
-
 # --- Orchestration ---------------------------------------------------------------------
 
 def add_arguments(parser) -> None:
@@ -511,13 +445,13 @@ class BenchRun:
                 shutil.rmtree(self.scratch, ignore_errors=True)
 
     def measure_http(self, queries: list[dict], names: list[str]) -> dict[str, Figures]:
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "hiraku.wsgi:application", "--workers", "2",
              "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            _wait_until_serving(port, server)
+            wait_until_serving(port, server, "/api/3/action/package_search?rows=0")
             paths = ["/api/3/action/package_search?" + urlencode(params) for params in queries]
             warmup = ["/api/3/action/package_search?" + urlencode(params) for params in queries[:50]]
             fire(port, warmup, self.options["concurrency"])
