@@ -160,12 +160,7 @@ def update_dataset(actor, dataset: Dataset, data: dict, *, extras: dict | None =
     if not form.is_valid():
         raise CatalogValidationError(form_errors(form))
     with transaction.atomic():
-        dataset = form.save(commit=False)
-        dataset.modified = timezone.now()
-        if extras is not None:
-            dataset.extras = dict(extras)
-        dataset.save()
-        _save_relations(dataset, form)
+        dataset = _save_changed(form, extras)
         after = _snapshot(dataset)
         record_activity(actor, "changed package", dataset, before=before, after=after, dataset=dataset,
                         organization=dataset.organization)
@@ -186,6 +181,17 @@ def dataset_form_data(dataset: Dataset) -> dict:
             value = ""
         data[name] = value
     return data
+
+
+def _save_changed(form: DatasetForm, extras: dict | None) -> Dataset:
+    """Save an edited dataset's form (and its extras, when given) with a new modified time."""
+    dataset = form.save(commit=False)
+    dataset.modified = timezone.now()
+    if extras is not None:
+        dataset.extras = dict(extras)
+    dataset.save()
+    _save_relations(dataset, form)
+    return dataset
 
 
 def _save_relations(dataset: Dataset, form: DatasetForm) -> None:
@@ -465,12 +471,7 @@ def replace_dataset(actor, dataset: Dataset, data: dict, *, extras: dict | None 
     if organization.pk != dataset.organization_id and not permissions.can_create_in(actor, organization):
         raise PermissionDenied
     with transaction.atomic():
-        dataset = form.save(commit=False)
-        dataset.modified = timezone.now()
-        if extras is not None:
-            dataset.extras = dict(extras)
-        dataset.save()
-        _save_relations(dataset, form)
+        dataset = _save_changed(form, extras)
         if resources is not None:
             kept = set()
             for position, resource_form in enumerate(resource_forms):
