@@ -25,7 +25,9 @@ the SQL path, which is fast enough there.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -309,6 +311,9 @@ class IndexSnapshot:
 
 _current: dict[str, IndexSnapshot | int] = {}  # alias -> snapshot, or the generation found too small
 _building: dict[str, int] = {}
+_started_at: dict[str, float] = {}
+# During bulk writes (a harvest) every write changes the generation: build at most this often.
+REBUILD_INTERVAL_SECONDS = 10.0
 _registry_lock = threading.Lock()
 
 
@@ -327,6 +332,9 @@ def snapshot_for(search_backend, generation: int, warm=None) -> IndexSnapshot | 
         return current
     if current == generation:
         return None  # too small for a snapshot at this generation
+    if mode != "inline" and (_building.get(using) is not None
+                             or time.monotonic() - _started_at.get(using, -math.inf) < REBUILD_INTERVAL_SECONDS):
+        return None  # one build at a time, and a pause between builds while the index keeps changing
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {DOC}")
         documents = cursor.fetchone()[0]
@@ -338,9 +346,10 @@ def snapshot_for(search_backend, generation: int, warm=None) -> IndexSnapshot | 
         _current[using] = snapshot
         return snapshot if snapshot.generation == generation else None
     with _registry_lock:
-        if _building.get(using) == generation:
+        if _building.get(using) is not None:
             return None
         _building[using] = generation
+        _started_at[using] = time.monotonic()
     threading.Thread(target=_build_in_background, args=(using, generation, warm), daemon=True,
                      name="hiraku-search-snapshot").start()
     return None
@@ -360,8 +369,7 @@ def _build_in_background(using: str, generation: int, warm=None) -> None:
         logger.exception("Building the search snapshot failed; searches keep using SQL")
     finally:
         with _registry_lock:
-            if _building.get(using) == generation:
-                del _building[using]
+            _building.pop(using, None)
         connections[using].close()
 
 
@@ -370,3 +378,4 @@ def forget_snapshots() -> None:
     with _registry_lock:
         _current.clear()
         _building.clear()
+        _started_at.clear()

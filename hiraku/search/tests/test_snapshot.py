@@ -157,3 +157,24 @@ def test_cached_parts_are_bounded_by_their_bytes():
     assert list(cache_) == [4]
     assert cache_.bytes == 1600
     assert cache_.get_or_compute(4, lambda: pytest.fail("recomputed")) is cache_[4]
+
+
+@pytest.mark.django_db
+def test_builds_run_one_at_a_time_and_pause_while_the_index_keeps_changing(synthetic, settings, monkeypatch):
+    from hiraku.search.backends import get_backend
+
+    settings.HIRAKU_SEARCH_SNAPSHOT = "background"
+    settings.HIRAKU_SEARCH_SNAPSHOT_MIN_DOCS = 0
+    snapshots.forget_snapshots()
+    started = []
+    monkeypatch.setattr(snapshots, "_build_in_background",
+                        lambda using, generation, warm=None: started.append(generation))
+    backend = get_backend()
+    assert snapshots.snapshot_for(backend, 1) is None
+    assert snapshots.snapshot_for(backend, 2) is None  # the first build still runs
+    snapshots._building.clear()  # it finished
+    assert snapshots.snapshot_for(backend, 3) is None  # too soon after it started
+    snapshots._started_at["default"] -= snapshots.REBUILD_INTERVAL_SECONDS
+    assert snapshots.snapshot_for(backend, 4) is None
+    assert started == [1, 4]
+    snapshots.forget_snapshots()
