@@ -97,8 +97,11 @@ $0 == "" || $0 == "\r" { next }
 
 
 def line_numberer() -> str | None:
-    """The awk to number lines with, or None (the reader then numbers records itself)."""
-    return shutil.which("awk")
+    """The awk to number lines with, or None (the reader then numbers records itself).
+
+    mawk (Debian's default awk) numbers lines about a third faster than gawk, which
+    may be installed as ``awk`` beside it."""
+    return shutil.which("mawk") or shutil.which("awk")
 
 
 class _Numbered:
