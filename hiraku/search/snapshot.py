@@ -115,6 +115,7 @@ class IndexSnapshot:
         self._phrases = _Lru(max_bytes=96 * 2**20)
         self._values = _Lru(max_bytes=32 * 2**20)
         self._orders = _Lru(16, max_bytes=32 * 2**20)
+        self._hits = _Lru(8, max_bytes=4 * 2**20)
 
     @property
     def size(self) -> int:
@@ -197,15 +198,20 @@ class IndexSnapshot:
     # --- Answering ------------------------------------------------------------------------
 
     def hits(self, query: CompiledQuery, search_backend) -> np.ndarray:
+        """The mask of the query's hits (shared: callers must not change it)."""
         mask, _count, _counts = self.visible(query)
         if not query.phrases and not query.value_ids:
             return mask
-        mask = mask.copy()
-        for phrase in query.phrases:
-            mask &= self._mask(self.phrase(phrase, search_backend)[0])
-        for value_id in query.value_ids:
-            mask &= self.value_mask(value_id)
-        return mask
+
+        def compute():
+            combined = mask.copy()
+            for phrase in query.phrases:
+                combined &= self._mask(self.phrase(phrase, search_backend)[0])
+            for value_id in query.value_ids:
+                combined &= self.value_mask(value_id)
+            return combined
+        # Kept briefly: the counts and the page of one request both need it.
+        return self._hits.get_or_compute(query, compute)
 
     def count_and_facets(self, mask: np.ndarray) -> tuple[int, dict[int, int]]:
         count = int(np.count_nonzero(mask))
@@ -273,7 +279,7 @@ class IndexSnapshot:
         """One page in an order that changes without index writes (popularity), read from SQL now."""
         mask = self.hits(query, search_backend)
         hit_count = int(np.count_nonzero(mask))
-        wanted = start + max(rows, 0)
+        wanted = start + rows
         if rows <= 0 or start >= hit_count:
             return np.empty(0, dtype=np.int64)
         ordered_sql = f"SELECT {DOC}.id AS id FROM {DOC}{join_sql}"
