@@ -32,7 +32,6 @@ converts forced columns with the full rules too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import typesql as T
 from . import values as V
@@ -54,10 +53,6 @@ _FAST_RE = {
 _BOOLEANS = ("有", "無", "true", "false")
 
 
-def _iso(column: str) -> str:
-    return f"replace({column}, '/', '-')"
-
-
 def fast_test(column: str, kind: str, shape_only: bool = False) -> str:
     """SQL true when the raw cell has a plain spelling of ``kind`` (and is a valid date).
 
@@ -68,13 +63,15 @@ def fast_test(column: str, kind: str, shape_only: bool = False) -> str:
         return f"list_contains([{', '.join(T.literal(b) for b in _BOOLEANS)}], {column})"
     test = f"regexp_full_match({column}, {T.literal(_FAST_RE[kind])})"
     if kind in (V.DATE, V.DATETIME) and not shape_only:
-        test += f" AND TRY_CAST({_iso(column)} AS TIMESTAMP) IS NOT NULL"
+        test += f" AND TRY_CAST({column} AS {'DATE' if kind == V.DATE else 'TIMESTAMP'}) IS NOT NULL"
     return f"({test})"
 
 
 def canonical_number(column: str) -> str:
     """A plain number without separators, △ as minus (the fast form allows △ only in front)."""
-    return f"replace(replace(replace({column}, ',', ''), '△', '-'), '▲', '-')"
+    # One string operation at most per cell (ascii() of △ is 9651, of ▲ 9650).
+    return (f"CASE WHEN ascii({column}) IN (9650, 9651) THEN '-' || replace(substr({column}, 2), ',', '') "
+            f"WHEN contains({column}, ',') THEN replace({column}, ',', '') ELSE {column} END")
 
 
 def fast_value(column: str, fast_kind: str, kind: str, precision: int, scale: int) -> str:
@@ -85,13 +82,14 @@ def fast_value(column: str, fast_kind: str, kind: str, precision: int, scale: in
     """
     target = T.sql_type(kind, precision, scale)
     if fast_kind in (V.INTEGER, V.DECIMAL):
-        # A plain number casts as it is; only separators and △ need rewriting.
-        return f"coalesce(TRY_CAST({column} AS {target}), CAST({canonical_number(column)} AS {target}))"
+        return f"CAST({canonical_number(column)} AS {target})"
     if fast_kind == V.BOOLEAN:
         return f"({column} IN ('有', 'true'))"
     if fast_kind == V.TIME:
         return f"CAST({column} AS TIME)"
-    return f"CAST(coalesce(TRY_CAST({_iso(column)} AS TIMESTAMP), error('{UNCHECKED}')) AS {target})"
+    # DuckDB reads both separators of the fast form; an impossible date is NULL.
+    parsed = f"coalesce(TRY_CAST({column} AS {'DATE' if fast_kind == V.DATE else 'TIMESTAMP'}), error('{UNCHECKED}'))"
+    return parsed if kind == fast_kind else f"CAST({parsed} AS {target})"
 
 
 def _fast_digits(column: str) -> tuple[str, str]:
@@ -192,36 +190,22 @@ def _integer_digits(con, text: str, column: str) -> int:
     return con.execute(f"SELECT max({whole}) FROM {text} WHERE {fast_test(column, V.INTEGER)}").fetchone()[0] or 1
 
 
-def _non_null_counts(con, text: str, columns: list[str], ids: list[str], parquet_path: Path | None) -> list[int]:
-    """Filled cells per column, from the Parquet statistics when they are there (no data is read)."""
-    if parquet_path is not None:
-        rows = dict(con.execute(
-            "SELECT path_in_schema, CASE WHEN count(stats_null_count) = count(*) "
-            "THEN sum(row_group_num_rows)::BIGINT - sum(stats_null_count)::BIGINT END "
-            f"FROM parquet_metadata({T.literal(str(parquet_path))}) GROUP BY path_in_schema").fetchall())
-        counts = [rows.get(i) for i in ids]
-        if all(n is not None for n in counts):
-            return counts
-    return list(con.execute(f"SELECT {', '.join(f'count({c})' for c in columns)} FROM {text}").fetchone())
-
-
-def _assume_from_sample(con, text: str, columns: list[str], ids: list[str], fast_kinds: list[str | None],
-                        sample: list[T.ColumnCounts], parquet_path: Path | None) -> tuple[list[tuple], list[int]]:
+def _assume_from_sample(con, text: str, columns: list[str], fast_kinds: list[str | None]) -> tuple[list[tuple], list[int]]:
     """Like :func:`_check_fast_forms`, but only columns whose sample has cells outside the fast
     form are looked at (by the caller); the others are assumed to have none, which the typed
     table asserts as it is written (see :func:`typed_select`)."""
     outside = [f"count(*) FILTER (WHERE {c} IS NOT NULL AND NOT {fast_test(c, k)})" if k else "0"
                for c, k in zip(columns, fast_kinds, strict=True)]
     sample_slow = con.execute(f"SELECT {', '.join(outside)} FROM hk_sample").fetchone()
-    non_null = _non_null_counts(con, text, columns, ids, parquet_path)
-    parts = []
+    parts = [f"count({c})" for c in columns]
     for c, kind, slow in zip(columns, fast_kinds, sample_slow, strict=True):
         if kind == V.DECIMAL:
             # Digits decide the column's precision, so they are taken from every cell.
             whole, frac = _fast_digits(c)
             test = f"{c} IS NOT NULL" if not slow else fast_test(c, kind)
             parts += [f"max(CASE WHEN {test} THEN {whole} END)", f"max(CASE WHEN {test} THEN {frac} END)"]
-    digits = list(con.execute(f"SELECT {', '.join(parts)} FROM {text}").fetchone()) if parts else []
+    totals = list(con.execute(f"SELECT {', '.join(parts)} FROM {text}").fetchone())
+    non_null, digits = totals[:len(columns)], totals[len(columns):]
     checks = []
     for i, kind in enumerate(fast_kinds):
         whole_frac = (digits.pop(0), digits.pop(0)) if kind == V.DECIMAL else (None, None)
@@ -229,8 +213,7 @@ def _assume_from_sample(con, text: str, columns: list[str], ids: list[str], fast
     return checks, [i for i, n in enumerate(sample_slow) if n]
 
 
-def type_columns(con, text: str, ids: list[str], table_rows: int, check_all: bool = False,
-                 parquet_path: Path | None = None) -> list[ColumnType]:
+def type_columns(con, text: str, ids: list[str], table_rows: int, check_all: bool = False) -> list[ColumnType]:
     """The type of every column of the text table ``text`` (a SQL relation with ``_row``).
 
     Unless ``check_all``, what the sample suggests is assumed where it cannot
@@ -247,7 +230,7 @@ def type_columns(con, text: str, ids: list[str], table_rows: int, check_all: boo
         checks = _check_fast_forms(con, text, columns, fast_kinds)
         slow_columns = [i for i, (_, slow, *_) in enumerate(checks) if slow]
     else:
-        checks, slow_columns = _assume_from_sample(con, text, columns, ids, fast_kinds, sample, parquet_path)
+        checks, slow_columns = _assume_from_sample(con, text, columns, fast_kinds)
     slow_counts: dict[int, T.ColumnCounts] = {}
     if slow_columns:
         # The cells outside the fast form, as distinct values with how often they occur.
@@ -390,5 +373,5 @@ def _asserted_decimal(cell: str, target: str, scale: int) -> str:
     canonical = canonical_number(cell)
     # A longer fraction would be rounded silently, so it is checked before the cast.
     return (f"CASE WHEN {dot} = 0 OR length({cell}) - {dot} <= {scale} "
-            f"THEN coalesce(TRY_CAST({cell} AS {target}), TRY_CAST({canonical} AS {target}), error('{UNCHECKED}')) "
+            f"THEN coalesce(TRY_CAST({canonical} AS {target}), error('{UNCHECKED}')) "
             f"ELSE error('{UNCHECKED}') END")

@@ -3,7 +3,7 @@
 Python's csv module reads the first rows (title rows and header, see
 ``rows.plan_head``) and the last ones (note rows below the table). The bytes
 in between are transcoded to UTF-8 in parallel (``transcode``) and DuckDB's
-CSV reader turns them into the text Parquet file in one statement, with
+CSV reader loads them into a table of text columns in one statement, with
 explicit dialect and column count and no sniffing.
 
 DuckDB and Python's csv module agree on well-formed files; where they might
@@ -12,8 +12,9 @@ not, this path steps aside and the caller reads the file with Python
 record DuckDB rejects, a field with a line break, bare CR line breaks, blanks next to a quote character in the rows
 read by Python, or more note rows below the table than the Python path would
 skip. While transcoding, awk puts each line's number in front of it and
-leaves empty lines out, so the reader takes ``_row`` from the file and runs
-in parallel. Where awk is missing, records are numbered by position with a
+leaves empty lines out (counting them), so the reader takes ``_row`` from the
+file and runs in parallel; a field with a line break shows as fewer records
+than non-empty lines. Where awk is missing, records are numbered by position with a
 streaming window (exact because there must be one record per line; an empty
 line among the data then also goes to Python).
 """
@@ -183,13 +184,6 @@ def _csv_source(parts: list[Path], dialect: delimited.Dialect, ncols: int, numbe
             f"strict_mode=true, null_padding=false{', filename=true' if numbered else ''})")
 
 
-def _cell(column: str, numbered: bool) -> str:
-    """The cell as text; with numbered lines, a line break in it means a field spanned lines."""
-    if not numbered:
-        return blank_to_null(column)
-    return f"CASE WHEN contains({column}, chr(10)) THEN error('a field spans lines') ELSE {blank_to_null(column)} END"
-
-
 def _line_number(parts: list[Path], checks: list[transcode.OutputChecks], skipped: int) -> str:
     """SQL for a record's line number in the file."""
     if not all(c.numbered for c in checks):
@@ -227,18 +221,16 @@ def _keep_columns(con, source: str, names: list[str]) -> list[int]:
     return [c for c, name in enumerate(names) if name or c in filled]
 
 
-def _renumber(con, text_path: Path, parquet_options: str) -> None:
-    """Blank rows were dropped: number the rows 1..n again, in line order."""
-    renumbered = text_path.with_name(text_path.name + ".tmp")
-    con.execute(f"COPY (SELECT row_number() OVER (ORDER BY _row) AS _id, * EXCLUDE (_id) "
-                f"FROM read_parquet({literal(str(text_path))})) TO {literal(str(renumbered))} ({parquet_options})")
-    renumbered.replace(text_path)
+def _number_nonblank_rows(con, table: str, not_blank: str) -> None:
+    """Leave blank rows out and number the rows 1..n again, in line order."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT row_number() OVER (ORDER BY _row) AS _id, "
+                f"* EXCLUDE (_id) FROM {table} WHERE {not_blank}")
 
 
-def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, text_path: Path,
-           parquet_options: str, ids_for: Callable[[list[int]], list[str]],
+def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, table_name: str,
+           ids_for: Callable[[list[int]], list[str]],
            progress: Callable[[str, int, int | None], None]) -> tuple[FastTable, list[int], list[str]]:
-    """Write the text Parquet of the file; returns the table, kept column positions and their ids.
+    """Read the file into the DuckDB table ``table_name``; returns the table, kept column positions and their ids.
 
     Raises :class:`NotRegular` when Python must read the file, :class:`EncodingFailed`
     when the encoding guessed from the sample does not hold for the whole file.
@@ -269,26 +261,24 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
     try:
         keep = _keep_columns(con, source, plan.names)
         ids = ids_for([plan.names[c] for c in keep])
-        cells = ", ".join(_cell(f"c{c}", numbered) + f" AS c{c}" for c in keep)
-        named = ", ".join(f"c{c} AS " + quote_identifier(i) for c, i in zip(keep, ids, strict=True))
-        not_blank = " OR ".join(f"c{c} IS NOT NULL" for c in keep)
-        # _id is the record's position too, until a blank row or an empty line
-        # is left out (then the rows are numbered again, below).
+        named = ", ".join(f"{blank_to_null(f'c{c}')} AS " + quote_identifier(i) for c, i in zip(keep, ids, strict=True))
+        # _id is the record's line among the data lines, until blank rows are left out.
         with _insertion_order(con, not numbered):
             con.execute(
-                f"COPY (SELECT _row - {skipped} AS _id, _row, {named} FROM ("
-                f"SELECT {_line_number(parts, part_checks, skipped)} AS _row, {cells} FROM {source}) "
-                f"WHERE {not_blank}) TO {literal(str(text_path))} ({parquet_options})")
-        last_row, row_count, last_id = con.execute(
-            f"SELECT max(_row), count(*), max(_id) FROM read_parquet({literal(str(text_path))})").fetchone()
-        if row_count != last_id:
-            _renumber(con, text_path, parquet_options)
+                f"CREATE OR REPLACE TEMP TABLE {table_name} AS SELECT _row - {skipped} AS _id, _row, {named} FROM ("
+                f"SELECT {_line_number(parts, part_checks, skipped)} AS _row, * FROM {source})")
+        not_blank = " OR ".join(quote_identifier(i) + " IS NOT NULL" for i in ids)
+        last_row, last_id, records, row_count = con.execute(
+            f"SELECT max(_row), max(_id), count(*), count(*) FILTER (WHERE {not_blank}) FROM {table_name}").fetchone()
+        if row_count != last_id:  # blank rows, or empty lines that awk left out
+            _number_nonblank_rows(con, table_name, not_blank)
     except duckdb.Error as exc:
         raise NotRegular(str(exc).splitlines()[0]) from exc
-    # One record per line, or line numbers would be wrong: without numbered
-    # lines, an empty line (which DuckDB skips) or a field spanning lines sends
-    # the file to Python.
-    if last_row is None or last_row - skipped != lines:
+    # One record per non-empty line, or line numbers would be wrong. A field
+    # spanning lines leaves fewer records; without numbered lines an empty line
+    # (which DuckDB skips) sends the file to Python too.
+    empty_lines = sum(c.empty_lines for c in part_checks) if numbered else 0
+    if last_row is None or last_row - skipped != lines or records != lines - empty_lines:
         raise NotRegular("records and lines differ")
     progress("read", row_count, row_count)
     warnings = list(plan.warnings)

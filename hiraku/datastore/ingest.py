@@ -2,25 +2,27 @@
 
 ``ingest_file(path, resource_id, data_dir)`` is the one entry point. Per table:
 
-1. *read*: the rows become a text Parquet file (``_id``, ``_row`` and every
-   original cell as text). Title rows and the header are recognised from the
-   first rows in Python. For a well-formed delimited file the rest is
-   transcoded to UTF-8 in parallel and read by DuckDB's CSV reader
+1. *read*: the rows become a DuckDB table of text (``_id``, ``_row`` and
+   every original cell as text). Title rows and the header are recognised
+   from the first rows in Python. For a well-formed delimited file the rest
+   is transcoded to UTF-8 in parallel and loaded by DuckDB's CSV reader
    (``fastcsv``); worksheets and irregular delimited files are read row by
-   row in Python (``rows``). Blank rows and blank, unnamed columns are
-   dropped; note rows below a table are skipped;
+   row in Python (``rows``) and staged as Parquet on the way. Blank rows and
+   blank, unnamed columns are dropped; note rows below a table are skipped;
 2. *type*: one SQL aggregate classifies every cell with the rules of
    ``values`` (``typesql``) and joins them per column (integer ⊂ decimal,
    date ⊂ datetime, any conflict → text), so one value that does not fit
    makes the column text instead of being lost; such fall-backs are reported.
    A type staff chose (``type_overrides``) replaces the inferred one; a cell
    that does not convert to it refuses the table (see ``_forced``);
-3. *convert*: DuckDB writes the typed Parquet file from the text one.
+3. *convert*: DuckDB writes the typed Parquet file from the text table.
 
-Both ways of reading end in the same text Parquet and the same SQL, so a
-table gets the same types whichever way it was read. Memory stays flat
-whatever the file size: Python holds a batch of rows at a time, DuckDB spills
-to the staging directory.
+Both ways of reading end in the same text table and the same SQL, so a
+table gets the same types whichever way it was read. Only the typed file is
+published: the uploaded file, kept as it came, is the original text, and
+``_row`` locations in warnings point into it. Memory stays bounded whatever
+the file size: Python holds a batch of rows at a time, DuckDB keeps the text
+table within its memory limit and spills the rest to the staging directory.
 """
 
 from __future__ import annotations
@@ -56,7 +58,10 @@ UNSUPPORTED_FORMATS = {"numbers"}
 # rest. Downloads are derived files (``dumps``) in the most widely read codec.
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION lz4_raw, STRING_DICTIONARY_PAGE_SIZE_LIMIT 1"
 DUCKDB_THREADS = 2
-DUCKDB_MEMORY_LIMIT = "512MB"
+# A million-row text table of twenty columns takes about 480 MB: it stays in
+# memory (peak RSS of ingestion about 850 MB); larger tables spill to disk.
+DUCKDB_MEMORY_LIMIT = "640MB"
+TEXT_TABLE = "hk_text"
 
 ARROW_TYPES = {
     V.INTEGER: pa.int64(),
@@ -93,7 +98,6 @@ class TableResult:
     name: str
     sheet: str | None
     file: str
-    text_file: str
     row_count: int
     header_rows: list[int]
     columns: list[ColumnResult]
@@ -102,7 +106,7 @@ class TableResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "sheet": self.sheet, "file": self.file, "text_file": self.text_file,
+            "name": self.name, "sheet": self.sheet, "file": self.file,
             "row_count": self.row_count, "header_rows": self.header_rows,
             "columns": [c.as_dict() for c in self.columns],
             "warnings": [w.as_dict() for w in self.warnings],
@@ -193,11 +197,11 @@ class _Digest:
 
 
 
-# --- reading: both paths end in a text Parquet file ----------------------------
+# --- reading: both paths end in a DuckDB table of text -------------------------
 
 @dataclass
 class _TextTable:
-    """A table read into its text Parquet file, before typing."""
+    """A table read into the DuckDB table ``TEXT_TABLE``, before typing."""
 
     sheet: str | None
     names: list[str]  # header text of the kept columns
@@ -235,7 +239,7 @@ def _duckdb(work: Path):
 
 
 def _read_rows(con, source: Iterable[tuple[int, list[str | None]]], sheet: str | None, merged: set[int],
-               work: Path, text_path: Path, report: Progress) -> _TextTable | None:
+               work: Path, report: Progress) -> _TextTable | None:
     """Python path: plan the head, stage rows as raw text, keep the columns that hold something."""
     iterator = iter(source)
     raw_lengths: dict[int, int] = {}
@@ -243,7 +247,7 @@ def _read_rows(con, source: Iterable[tuple[int, list[str | None]]], sheet: str |
     if not head:
         return None
     plan = rows.plan_head(head, sheet, raw_lengths, merged)
-    raw_path = work / f"{text_path.stem}.raw.parquet"
+    raw_path = work / "rows.parquet"
     writer = rows.RawTableWriter(raw_path, plan, sheet, raw_lengths, progress=lambda n: report("read", n, None))
     data = head[plan.data_start:]
     writer.write(_chain(data, rows.nonblank(iterator, sheet, raw_lengths)))
@@ -257,8 +261,7 @@ def _read_rows(con, source: Iterable[tuple[int, list[str | None]]], sheet: str |
         return None
     ids = column_ids([plan.names[c] for c in keep])
     columns = ", ".join(f"c{c} AS {_quote(i)}" for c, i in zip(keep, ids, strict=True))
-    con.execute(f"COPY (SELECT _id, _row, {columns} FROM {raw}) TO {typesql.literal(str(text_path))} "
-                f"({PARQUET_OPTIONS})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TEXT_TABLE} AS SELECT _id, _row, {columns} FROM {raw}")
     raw_path.unlink()
     return _TextTable(sheet=sheet, names=[plan.names[c] for c in keep], ids=ids,
                       header_rownums=plan.header_rownums, row_count=writer.row_count,
@@ -270,15 +273,13 @@ def _chain(*iterables):
         yield from it
 
 
-def _read_delimited(con, path: Path, fmt: str, work: Path, text_path: Path, report: Progress,
-                    meta: dict) -> _TextTable | None:
+def _read_delimited(con, path: Path, fmt: str, work: Path, report: Progress, meta: dict) -> _TextTable | None:
     enc = sniff_encoding(path)
     if enc is not None:
         try:
             dialect = delimited.sniff_dialect(delimited.read_sample(path, enc.encoding),
                                               prefer=DELIMITED_FORMATS.get(fmt))
-            table, keep, ids = fastcsv.ingest(path, enc, dialect, con, work, text_path, PARQUET_OPTIONS,
-                                              column_ids, report)
+            table, keep, ids = fastcsv.ingest(path, enc, dialect, con, work, TEXT_TABLE, column_ids, report)
         except (fastcsv.NotRegular, fastcsv.EncodingFailed, UnicodeDecodeError):
             pass  # the Python reader below decides, with the whole file
         else:
@@ -295,7 +296,7 @@ def _read_delimited(con, path: Path, fmt: str, work: Path, text_path: Path, repo
     enc = detect_encoding(path)
     dialect = delimited.sniff_dialect(delimited.read_sample(path, enc.encoding), prefer=DELIMITED_FORMATS.get(fmt))
     meta.update(encoding=enc.encoding, encoding_label=enc.label, delimiter=dialect.delimiter)
-    return _read_rows(con, delimited.iter_rows(path, enc.encoding, dialect), None, set(), work, text_path, report)
+    return _read_rows(con, delimited.iter_rows(path, enc.encoding, dialect), None, set(), work, report)
 
 
 # --- typing and conversion (shared) -------------------------------------------
@@ -341,12 +342,12 @@ def _apply_forced(types: list[coltypes.ColumnType], forced: dict[int, coltypes.C
     return out
 
 
-def _finish_table(con, table: _TextTable, text_path: Path, typed_path: Path, directory: Path,
+def _finish_table(con, table: _TextTable, typed_path: Path, directory: Path,
                   report: Progress, type_overrides: dict[str, str] | None = None) -> TableResult:
-    text = f"read_parquet({typesql.literal(str(text_path))})"
+    text = TEXT_TABLE
     report("convert", 0, 2)
     forced = _forced(con, text, table, type_overrides or {})
-    inferred = coltypes.type_columns(con, text, table.ids, table.row_count, parquet_path=text_path)
+    inferred = coltypes.type_columns(con, text, table.ids, table.row_count)
     types = _apply_forced(inferred, forced)
     report("convert", 1, 2)
     try:
@@ -358,6 +359,7 @@ def _finish_table(con, table: _TextTable, text_path: Path, typed_path: Path, dir
         inferred = coltypes.type_columns(con, text, table.ids, table.row_count, check_all=True)
         types = _apply_forced(inferred, forced)
         _write_typed(con, text, table.ids, types, typed_path)
+    con.execute(f"DROP TABLE {TEXT_TABLE}")
     warnings = list(table.warnings)
     if table.dropped:
         warnings.append(Problem("blank_columns_dropped", {"count": table.dropped}, sheet=table.sheet))
@@ -380,7 +382,7 @@ def _finish_table(con, table: _TextTable, text_path: Path, typed_path: Path, dir
                                     {"column": check.column, "count": check.out_of_range,
                                      "role": LABELS[check.role]}, sheet=table.sheet, column=check.column))
     return TableResult(
-        name=table.sheet or "data", sheet=table.sheet, file=typed_path.name, text_file=text_path.name,
+        name=table.sheet or "data", sheet=table.sheet, file=typed_path.name,
         row_count=table.row_count, header_rows=table.header_rownums, columns=columns, warnings=warnings,
         path=directory / typed_path.name,
     )
@@ -460,12 +462,11 @@ def ingest_file(path: str | Path, resource_id: str, data_dir: str | Path, format
     try:
         with _duckdb(work) as con:
             for read in _table_readers(con, path, fmt, work, report, meta):
-                typed_name, text_name = store.table_file_names(version, len(tables))
-                table = read(staging / text_name)
+                table = read()
                 if table is None:
                     continue
-                tables.append(_finish_table(con, table, staging / text_name, staging / typed_name, directory,
-                                            report, type_overrides))
+                typed_name = store.table_file_name(version, len(tables))
+                tables.append(_finish_table(con, table, staging / typed_name, directory, report, type_overrides))
         shutil.rmtree(work)
         if not tables:
             raise IngestError("no_table")
@@ -488,13 +489,13 @@ def ingest_file(path: str | Path, resource_id: str, data_dir: str | Path, format
 
 
 def _table_readers(con, path: Path, fmt: str, work: Path, report: Progress, meta: dict):
-    """One function per candidate table that writes its text Parquet file (or returns None)."""
+    """One function per candidate table that reads it into ``TEXT_TABLE`` (or returns None)."""
     if fmt in DELIMITED_FORMATS:
-        yield lambda text_path: _read_delimited(con, path, fmt, work, text_path, report, meta)
+        yield lambda: _read_delimited(con, path, fmt, work, report, meta)
         return
     if fmt in JSON_FORMATS:
-        yield lambda text_path: _read_rows(con, jsonsource.read_rows(path), None, set(), work, text_path, report)
+        yield lambda: _read_rows(con, jsonsource.read_rows(path), None, set(), work, report)
         return
     sheets = xlsx.open_sheets(path) if fmt == "xlsx" else workbooks.open_sheets(path, fmt)
     for sheet in sheets:
-        yield lambda text_path, s=sheet.name, r=sheet.rows, m=sheet.merged_rows: _read_rows(con, r, s, m, work, text_path, report)
+        yield lambda s=sheet.name, r=sheet.rows, m=sheet.merged_rows: _read_rows(con, r, s, m, work, report)

@@ -85,7 +85,7 @@ def fields_from_sidecar(sidecar: dict) -> list[Field]:
 def read_rows(directory: Path, version: int | None) -> list[dict]:
     if version is None:
         return []
-    typed, _ = store.table_file_names(version, 0)
+    typed = store.table_file_name(version, 0)
     return pq.read_table(directory / typed).to_pylist()
 
 
@@ -195,14 +195,14 @@ def write_version(directory: Path, fields: list[Field], rows: list[dict], primar
     if primary_key:
         _check_unique(rows, primary_key)
     version, staging = store.reserve_version(directory)
-    typed, _ = store.table_file_names(version, 0)
+    typed = store.table_file_name(version, 0)
     try:
         pq.write_table(pa.Table.from_arrays(arrays, schema=schema), staging / typed, compression=PARQUET_COMPRESSION)
         sidecar = {
             "resource_id": directory.name, "version": version, "format": "api", "encoding": None,
             "encoding_label": None, "delimiter": None, "primary_key": primary_key,
             "tables": [{
-                "name": "data", "sheet": None, "file": typed, "text_file": None, "row_count": len(rows),
+                "name": "data", "sheet": None, "file": typed, "row_count": len(rows),
                 "header_rows": [], "warnings": [],
                 "columns": [{"id": f.id, "header": f.id, "type": TYPES[f.type][0], "arrow_type": str(f.arrow_type),
                              "role": None, "non_null": sum(r.get(f.id) is not None for r in rows)} for f in fields],

@@ -198,7 +198,7 @@ def _record_changes(resource: Resource, version: int, primary_key: list[str]) ->
 def _warm_profile(resource: Resource, version: int) -> None:
     """Compute the column profile now, so the first visitor of the resource page does not wait for it."""
     try:
-        profile.profile_table(_directory(resource) / store.table_file_names(version, 0)[0])
+        profile.profile_table(_directory(resource) / store.table_file_name(version, 0))
     except Exception:  # the page computes it on demand instead
         logger.exception("profile of %s v%s failed", resource.pk, version)
 
@@ -206,7 +206,7 @@ def _warm_profile(resource: Resource, version: int) -> None:
 def _build_copies(resource: Resource, version: int, table_count: int, first: int = 0) -> None:
     """Write the mapped copies that datastore_search answers from (see mapped.py)."""
     for index in range(first, table_count):
-        path = _directory(resource) / store.table_file_names(version, index)[0]
+        path = _directory(resource) / store.table_file_name(version, index)
         try:
             mapped.build(path)
         except Exception:  # searches read the Parquet file instead
@@ -257,7 +257,7 @@ def table_status(resource: Resource) -> DatastoreTable | None:
 
 
 def parquet_path(table: DatastoreTable, index: int = 0) -> Path:
-    typed, _ = store.table_file_names(table.version, index)
+    typed = store.table_file_name(table.version, index)
     return store.resource_dir(data_dir(), str(table.resource_id)) / typed
 
 

@@ -4,7 +4,6 @@ Layout under the data directory::
 
     datastore/<resource_id>/v<N>.json          schema sidecar (written last)
     datastore/<resource_id>/v<N>.parquet       typed table
-    datastore/<resource_id>/v<N>.text.parquet  the same cells as original text
     datastore/<resource_id>/v<N>.t2.parquet    further tables (other sheets)
     datastore/<resource_id>/v<N>.arrow         the current version's mapped copy (mapped.py), derived
 
@@ -67,10 +66,9 @@ def reserve_version(directory: Path) -> tuple[int, Path]:
         return n, staging
 
 
-def table_file_names(version: int, index: int) -> tuple[str, str]:
-    """(typed, text) Parquet file names of the table at ``index`` (0-based)."""
-    stem = f"v{version}" if index == 0 else f"v{version}.t{index + 1}"
-    return f"{stem}.parquet", f"{stem}.text.parquet"
+def table_file_name(version: int, index: int) -> str:
+    """Parquet file name of the table at ``index`` (0-based)."""
+    return f"v{version}.parquet" if index == 0 else f"v{version}.t{index + 1}.parquet"
 
 
 def _fsync_file(path: Path) -> None:

@@ -54,6 +54,7 @@ class OutputChecks:
     carriage_returns: int = 0
     last_byte: int | None = None
     numbered: bool = False  # lines were prefixed with their number by awk (see NUMBER_LINES)
+    empty_lines: int = 0  # lines awk left out (known only when numbered)
 
     @property
     def bare_cr(self) -> bool:
@@ -85,14 +86,15 @@ class _Writer:
 # --- numbering lines with awk --------------------------------------------------
 
 # Prefix every non-empty line with its number (within the part) and the
-# delimiter, and leave empty lines out. DuckDB then reads each record's line
-# number from the file instead of numbering records with a window function,
-# which would serialize its reader; doing this per line in Python costs
-# seconds per million lines. (A field spanning lines then shows up as a line
-# break inside a cell, which the reader refuses.)
+# delimiter, leave empty lines out and report how many. DuckDB then reads each
+# record's line number from the file instead of numbering records with a
+# window function, which would serialize its reader; doing this per line in
+# Python costs seconds per million lines. A field spanning lines leaves fewer
+# records than non-empty lines, which is how the reader notices it.
 NUMBER_LINES = r"""
-$0 == "" || $0 == "\r" { next }
+$0 == "" || $0 == "\r" { empty++; next }
 { print NR d $0 }
+END { print "empty " empty + 0 > "/dev/stderr" }
 """
 
 
@@ -115,11 +117,13 @@ class _Numbered:
     def write(self, data) -> None:
         self.process.stdin.write(data)
 
-    def finish(self) -> None:
+    def finish(self) -> int:
+        """Wait for awk; returns the number of empty lines it left out."""
         self.process.stdin.close()
         report = self.process.stderr.read().decode("utf-8", "replace").strip()
-        if self.process.wait() != 0:
+        if self.process.wait() != 0 or not report.startswith("empty "):
             raise OSError(f"awk failed: {report}")
+        return int(report.split()[1])
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -311,7 +315,7 @@ def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
                     _codec_part(path, encoding, lo, hi, writer, done[i], final)
                 checks[i] = writer.close()
                 if numbered:
-                    numbered.finish()
+                    checks[i].empty_lines = numbered.finish()
                     checks[i].numbered = True
         except BaseException as exc:  # re-raised in the calling thread
             errors[i] = exc

@@ -91,8 +91,8 @@ def record_changes(directory: Path, version: int, primary_key: list[str] | None 
     earlier = [v for v in store.versions(directory) if v < version]
     if not earlier:
         return None
-    old, _ = store.table_file_names(earlier[-1], 0)
-    new, _ = store.table_file_names(version, 0)
+    old = store.table_file_name(earlier[-1], 0)
+    new = store.table_file_name(version, 0)
     summary = {"from_version": earlier[-1], **summarize(directory / old, directory / new, primary_key)}
     fd, tmp = tempfile.mkstemp(prefix=f".v{version}.", suffix=".tmp", dir=directory)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -12,7 +12,7 @@ import datetime as dt
 import pyarrow.parquet as pq
 import pytest
 
-from hiraku.datastore import coltypes, fastcsv, transcode
+from hiraku.datastore import coltypes, fastcsv, ingest, transcode
 from hiraku.datastore.ingest import ingest_file
 
 
@@ -44,11 +44,27 @@ CASES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def keep_staged_text(monkeypatch):
+    """Give every table result the text table it was typed from (original text and row numbers)."""
+    real = ingest._finish_table
+
+    def finish(con, table, *args, **kwargs):
+        cursor = con.execute(f"SELECT * FROM {ingest.TEXT_TABLE} ORDER BY _id")
+        names = [d[0] for d in cursor.description]
+        text = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        result = real(con, table, *args, **kwargs)
+        result.staged_text = text
+        return result
+
+    monkeypatch.setattr(ingest, "_finish_table", finish)
+
+
 def table_summary(result):
     table = result.table
     # Files are written out of row order: readers order by _id.
     typed = pq.read_table(result.directory / table.file).sort_by("_id").to_pylist()
-    text = pq.read_table(result.directory / table.text_file).sort_by("_id").to_pylist()
+    text = table.staged_text
     return {
         "encoding": result.encoding, "delimiter": result.delimiter, "rows": table.row_count,
         "header_rows": table.header_rows, "columns": [c.as_dict() for c in table.columns],
@@ -102,6 +118,7 @@ def test_municipal_case_details(tmp_path, data_dir, monkeypatch):
     "a,b,c\n1,2,3\n4,5\n",  # short row
     "a,b,c\n1,2,3\n4,5,6,7\n",  # ragged row
     'a,b\n1,"two\nlines"\n',  # a field with a line break
+    'a,b\n1,x\n\n2,"three\n\nlines"\n3,z\n',  # the same, beside an empty line and with one inside
     "a,b\r1,2\r3,4\r",  # bare CR line breaks
     'a,b\n1, "x"\n',  # blank before a quote
 ])
@@ -113,7 +130,7 @@ def test_irregular_files_are_left_to_python(data, tmp_path):
 
 
 def read_fast(path, tmp_path):
-    from hiraku.datastore import delimited, ingest
+    from hiraku.datastore import delimited
     from hiraku.datastore.encoding import sniff_encoding
 
     enc = sniff_encoding(path)
@@ -121,8 +138,7 @@ def read_fast(path, tmp_path):
     work = tmp_path / "work"
     work.mkdir(exist_ok=True)
     with ingest._duckdb(work) as con:
-        return fastcsv.ingest(path, enc, dialect, con, work, work / "t.parquet", ingest.PARQUET_OPTIONS,
-                              ingest.column_ids, lambda *a: None)
+        return fastcsv.ingest(path, enc, dialect, con, work, ingest.TEXT_TABLE, ingest.column_ids, lambda *a: None)
 
 
 @pytest.mark.parametrize("name", ["municipal.csv", "bom.csv", "plain.tsv"])

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import duckdb
 import openpyxl
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -23,9 +24,10 @@ TAKAMATSU_FILES = sorted(p for p in TAKAMATSU.glob("*/*") if p.suffix in (".csv"
 def all_text(result):
     for table in result.tables:
         yield from (c.header for c in table.columns)
-        for batch in pq.ParquetFile(result.directory / table.text_file).iter_batches():
-            for column in batch.columns[2:]:
-                yield from (v for v in column.to_pylist() if v)
+        for batch in pq.ParquetFile(result.directory / table.file).iter_batches():
+            for column in batch.columns:
+                if pa.types.is_string(column.type):
+                    yield from (v for v in column.to_pylist() if v)
 
 
 @pytest.mark.parametrize("path", TAKAMATSU_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -142,10 +144,6 @@ def test_municipal_csv_with_title_rows_and_japanese_conventions(tmp_path, data_d
     assert [r["開設日"] for r in rows] == [dt.date(2023, 4, 1), dt.date(2019, 4, 30), dt.date(1989, 1, 8)]
     assert [r["定員"] for r in rows] == [1200, 800, None]
     assert rows[1]["施設名"] == "㈱髙松ビル" and rows[2]["施設名"] == "錦町集会所～別館"
-    # The original text is kept next to the typed table, with source row numbers.
-    text = pq.read_table(result.directory / table.text_file).sort_by("_id").to_pylist()
-    assert text[0]["開設日"] == "令和5年4月1日" and text[0]["_row"] == 4
-    assert text[2]["定員"] == "-" and text[2]["_row"] == 7
 
 
 def test_value_that_does_not_fit_turns_column_into_text(tmp_path, data_dir):
@@ -220,7 +218,7 @@ def test_versions_and_sidecar(tmp_path, data_dir):
     directory = store.resource_dir(data_dir, "res-1")
     assert directory == data_dir / "datastore" / "res-1"
     assert sorted(p.name for p in directory.iterdir()) == [
-        "v1.json", "v1.parquet", "v1.text.parquet", "v2.json", "v2.parquet", "v2.text.parquet"]
+        "v1.json", "v1.parquet", "v2.json", "v2.parquet"]
     sidecar = json.loads((directory / "v2.json").read_text(encoding="utf-8"))
     assert sidecar["tables"][0]["columns"][0] == {
         "id": "a", "header": "a", "type": "integer", "arrow_type": "int64", "role": None, "non_null": 1}

@@ -74,4 +74,4 @@ def test_awk_numbers_lines_and_leaves_empty_ones_out(tmp_path):
     parts, checks = transcode.to_utf8(path, "cp932", 0, len(data), tmp_path, file_size=len(data), workers=1,
                                       number_lines=transcode.line_numberer(), delimiter="\t")
     assert parts[0].read_bytes() == "1\ta,b\r\n2\t髙,1\r\n4\t\"x\",2\r\n".encode()
-    assert checks[0].numbered and checks[0].lines == 4
+    assert checks[0].numbered and checks[0].lines == 4 and checks[0].empty_lines == 1
