@@ -95,8 +95,9 @@ def fast_value(column: str, fast_kind: str, kind: str, precision: int, scale: in
 def _fast_digits(column: str) -> tuple[str, str]:
     """(integer digits, fraction digits) of a plain number, with string lengths only."""
     dot = f"strpos({column}, '.')"
-    signs = f"CAST(list_contains(['-', '△', '▲'], left({column}, 1)) AS INTEGER)"
-    separators = f"(length({column}) - length(replace({column}, ',', '')))"
+    # No string is built for a cell without separators (ascii() of △ is 9651, of ▲ 9650).
+    signs = f"CAST(ascii({column}) IN (45, 9650, 9651) AS INTEGER)"
+    separators = f"(CASE WHEN contains({column}, ',') THEN length({column}) - length(replace({column}, ',', '')) ELSE 0 END)"
     whole = f"(CASE WHEN {dot} > 0 THEN {dot} - 1 ELSE length({column}) END) - {signs} - {separators}"
     return f"greatest({whole}, 1)", f"CASE WHEN {dot} > 0 THEN length({column}) - {dot} ELSE 0 END"
 

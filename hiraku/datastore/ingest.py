@@ -416,9 +416,9 @@ def _reporter(progress: Callable[[str, int, int | None], None] | None) -> Progre
 
     def report(phase: str, done: int, total: int | None) -> None:
         now = time.monotonic()
-        finished = total is not None and done >= total
-        # A few calls per phase: throttle intermediate updates.
-        if not finished and done and now - last.get(phase, 0.0) < 1.0:
+        # Throttle counts of bytes and rows; a step of a few (e.g. "convert", 1 of 2) always shows.
+        steps = total is not None and (done >= total or total <= 10)
+        if not steps and done and now - last.get(phase, 0.0) < 1.0:
             return
         last[phase] = now
         progress(phase, done, total)
