@@ -3,8 +3,8 @@
 Python's csv module reads the first rows (title rows and header, see
 ``rows.plan_head``) and the last ones (note rows below the table). The bytes
 in between are transcoded to UTF-8 in parallel (``transcode``) and DuckDB's
-CSV reader loads them into a table of text columns in one statement, with
-explicit dialect and column count and no sniffing.
+CSV reader stages them as text columns (``textstage``) in one statement,
+with explicit dialect and column count and no sniffing.
 
 DuckDB and Python's csv module agree on well-formed files; where they might
 not, this path steps aside and the caller reads the file with Python
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import delimited, rows, transcode
+from . import delimited, rows, textstage, transcode
 from .encoding import EncodingResult
 from .errors import Problem
 from .query import quote_identifier
@@ -221,16 +221,16 @@ def _keep_columns(con, source: str, names: list[str]) -> list[int]:
     return [c for c, name in enumerate(names) if name or c in filled]
 
 
-def _number_nonblank_rows(con, table: str, not_blank: str) -> None:
+def _number_nonblank_rows(con, not_blank: str, work: Path, in_memory: bool, parquet_options: str) -> None:
     """Leave blank rows out and number the rows 1..n again, in line order."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT row_number() OVER (ORDER BY _row) AS _id, "
-                f"* EXCLUDE (_id) FROM {table} WHERE {not_blank}")
+    textstage.stage(con, f"SELECT row_number() OVER (ORDER BY _row) AS _id, * EXCLUDE (_id) "
+                         f"FROM {textstage.NAME} WHERE {not_blank}", work, in_memory, parquet_options)
 
 
-def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, table_name: str,
+def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, parquet_options: str,
            ids_for: Callable[[list[int]], list[str]],
            progress: Callable[[str, int, int | None], None]) -> tuple[FastTable, list[int], list[str]]:
-    """Read the file into the DuckDB table ``table_name``; returns the table, kept column positions and their ids.
+    """Stage the file's rows as text (``textstage``); returns the table, kept column positions and their ids.
 
     Raises :class:`NotRegular` when Python must read the file, :class:`EncodingFailed`
     when the encoding guessed from the sample does not hold for the whole file.
@@ -263,15 +263,17 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
         ids = ids_for([plan.names[c] for c in keep])
         named = ", ".join(f"{blank_to_null(f'c{c}')} AS " + quote_identifier(i) for c, i in zip(keep, ids, strict=True))
         # _id is the record's line among the data lines, until blank rows are left out.
+        in_memory = sum(p.stat().st_size for p in parts) <= textstage.MEMORY_TEXT_BYTES
         with _insertion_order(con, not numbered):
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table_name} AS SELECT _row - {skipped} AS _id, _row, {named} FROM ("
-                f"SELECT {_line_number(parts, part_checks, skipped)} AS _row, * FROM {source})")
+            textstage.stage(con, f"SELECT _row - {skipped} AS _id, _row, {named} FROM ("
+                                 f"SELECT {_line_number(parts, part_checks, skipped)} AS _row, * FROM {source})",
+                            work, in_memory, parquet_options)
         not_blank = " OR ".join(quote_identifier(i) + " IS NOT NULL" for i in ids)
         last_row, last_id, records, row_count = con.execute(
-            f"SELECT max(_row), max(_id), count(*), count(*) FILTER (WHERE {not_blank}) FROM {table_name}").fetchone()
+            f"SELECT max(_row), max(_id), count(*), count(*) FILTER (WHERE {not_blank}) "
+            f"FROM {textstage.NAME}").fetchone()
         if row_count != last_id:  # blank rows, or empty lines that awk left out
-            _number_nonblank_rows(con, table_name, not_blank)
+            _number_nonblank_rows(con, not_blank, work, in_memory, parquet_options)
     except duckdb.Error as exc:
         raise NotRegular(str(exc).splitlines()[0]) from exc
     # One record per non-empty line, or line numbers would be wrong. A field

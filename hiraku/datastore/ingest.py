@@ -2,8 +2,9 @@
 
 ``ingest_file(path, resource_id, data_dir)`` is the one entry point. Per table:
 
-1. *read*: the rows become a DuckDB table of text (``_id``, ``_row`` and
-   every original cell as text). Title rows and the header are recognised
+1. *read*: the rows are staged as text (``_id``, ``_row`` and every
+   original cell as text; in DuckDB's memory, or in Parquet when large, see
+   ``textstage``). Title rows and the header are recognised
    from the first rows in Python. For a well-formed delimited file the rest
    is transcoded to UTF-8 in parallel and loaded by DuckDB's CSV reader
    (``fastcsv``); worksheets and irregular delimited files are read row by
@@ -21,8 +22,8 @@ Both ways of reading end in the same text table and the same SQL, so a
 table gets the same types whichever way it was read. Only the typed file is
 published: the uploaded file, kept as it came, is the original text, and
 ``_row`` locations in warnings point into it. Memory stays bounded whatever
-the file size: Python holds a batch of rows at a time, DuckDB keeps the text
-table within its memory limit and spills the rest to the staging directory.
+the file size: Python holds a batch of rows at a time, and a table too large
+for DuckDB's memory is staged in a Parquet file.
 """
 
 from __future__ import annotations
@@ -40,7 +41,20 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from . import coltypes, delimited, fastcsv, geo, header, jsonsource, rows, store, typesql, workbooks, xlsx
+from . import (
+    coltypes,
+    delimited,
+    fastcsv,
+    geo,
+    header,
+    jsonsource,
+    rows,
+    store,
+    textstage,
+    typesql,
+    workbooks,
+    xlsx,
+)
 from . import values as V
 from .encoding import detect_encoding, sniff_binary, sniff_encoding
 from .errors import LABELS, IngestError, Problem
@@ -58,10 +72,9 @@ UNSUPPORTED_FORMATS = {"numbers"}
 # rest. Downloads are derived files (``dumps``) in the most widely read codec.
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION lz4_raw, STRING_DICTIONARY_PAGE_SIZE_LIMIT 1"
 DUCKDB_THREADS = 2
-# A million-row text table of twenty columns takes about 480 MB: it stays in
-# memory (peak RSS of ingestion about 850 MB); larger tables spill to disk.
+# Room for a text table of textstage.MEMORY_TEXT_BYTES and the typed write
+# (a million rows of twenty columns: peak RSS of ingestion about 850 MB).
 DUCKDB_MEMORY_LIMIT = "640MB"
-TEXT_TABLE = "hk_text"
 
 ARROW_TYPES = {
     V.INTEGER: pa.int64(),
@@ -201,7 +214,7 @@ class _Digest:
 
 @dataclass
 class _TextTable:
-    """A table read into the DuckDB table ``TEXT_TABLE``, before typing."""
+    """A table staged as text (``textstage.NAME``), before typing."""
 
     sheet: str | None
     names: list[str]  # header text of the kept columns
@@ -247,7 +260,7 @@ def _read_rows(con, source: Iterable[tuple[int, list[str | None]]], sheet: str |
     if not head:
         return None
     plan = rows.plan_head(head, sheet, raw_lengths, merged)
-    raw_path = work / "rows.parquet"
+    raw_path = work / f"rows-{len(list(work.glob('rows-*.parquet')))}.parquet"
     writer = rows.RawTableWriter(raw_path, plan, sheet, raw_lengths, progress=lambda n: report("read", n, None))
     data = head[plan.data_start:]
     writer.write(_chain(data, rows.nonblank(iterator, sheet, raw_lengths)))
@@ -261,8 +274,7 @@ def _read_rows(con, source: Iterable[tuple[int, list[str | None]]], sheet: str |
         return None
     ids = column_ids([plan.names[c] for c in keep])
     columns = ", ".join(f"c{c} AS {_quote(i)}" for c, i in zip(keep, ids, strict=True))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {TEXT_TABLE} AS SELECT _id, _row, {columns} FROM {raw}")
-    raw_path.unlink()
+    textstage.view(con, f"SELECT _id, _row, {columns} FROM {raw}")  # the raw file stays until the end
     return _TextTable(sheet=sheet, names=[plan.names[c] for c in keep], ids=ids,
                       header_rownums=plan.header_rownums, row_count=writer.row_count,
                       warnings=plan.warnings + writer.warnings, dropped=plan.ncols - len(keep))
@@ -279,7 +291,7 @@ def _read_delimited(con, path: Path, fmt: str, work: Path, report: Progress, met
         try:
             dialect = delimited.sniff_dialect(delimited.read_sample(path, enc.encoding),
                                               prefer=DELIMITED_FORMATS.get(fmt))
-            table, keep, ids = fastcsv.ingest(path, enc, dialect, con, work, TEXT_TABLE, column_ids, report)
+            table, keep, ids = fastcsv.ingest(path, enc, dialect, con, work, PARQUET_OPTIONS, column_ids, report)
         except (fastcsv.NotRegular, fastcsv.EncodingFailed, UnicodeDecodeError):
             pass  # the Python reader below decides, with the whole file
         else:
@@ -344,7 +356,7 @@ def _apply_forced(types: list[coltypes.ColumnType], forced: dict[int, coltypes.C
 
 def _finish_table(con, table: _TextTable, typed_path: Path, directory: Path,
                   report: Progress, type_overrides: dict[str, str] | None = None) -> TableResult:
-    text = TEXT_TABLE
+    text = textstage.NAME
     report("convert", 0, 2)
     forced = _forced(con, text, table, type_overrides or {})
     inferred = coltypes.type_columns(con, text, table.ids, table.row_count)
@@ -359,7 +371,7 @@ def _finish_table(con, table: _TextTable, typed_path: Path, directory: Path,
         inferred = coltypes.type_columns(con, text, table.ids, table.row_count, check_all=True)
         types = _apply_forced(inferred, forced)
         _write_typed(con, text, table.ids, types, typed_path)
-    con.execute(f"DROP TABLE {TEXT_TABLE}")
+    textstage.drop(con)
     warnings = list(table.warnings)
     if table.dropped:
         warnings.append(Problem("blank_columns_dropped", {"count": table.dropped}, sheet=table.sheet))
@@ -489,7 +501,7 @@ def ingest_file(path: str | Path, resource_id: str, data_dir: str | Path, format
 
 
 def _table_readers(con, path: Path, fmt: str, work: Path, report: Progress, meta: dict):
-    """One function per candidate table that reads it into ``TEXT_TABLE`` (or returns None)."""
+    """One function per candidate table that stages it as text (or returns None)."""
     if fmt in DELIMITED_FORMATS:
         yield lambda: _read_delimited(con, path, fmt, work, report, meta)
         return

@@ -12,7 +12,7 @@ import datetime as dt
 import pyarrow.parquet as pq
 import pytest
 
-from hiraku.datastore import coltypes, fastcsv, ingest, transcode
+from hiraku.datastore import coltypes, fastcsv, ingest, textstage, transcode
 from hiraku.datastore.ingest import ingest_file
 
 
@@ -50,7 +50,7 @@ def keep_staged_text(monkeypatch):
     real = ingest._finish_table
 
     def finish(con, table, *args, **kwargs):
-        cursor = con.execute(f"SELECT * FROM {ingest.TEXT_TABLE} ORDER BY _id")
+        cursor = con.execute(f"SELECT * FROM {textstage.NAME} ORDER BY _id")
         names = [d[0] for d in cursor.description]
         text = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         result = real(con, table, *args, **kwargs)
@@ -138,7 +138,8 @@ def read_fast(path, tmp_path):
     work = tmp_path / "work"
     work.mkdir(exist_ok=True)
     with ingest._duckdb(work) as con:
-        return fastcsv.ingest(path, enc, dialect, con, work, ingest.TEXT_TABLE, ingest.column_ids, lambda *a: None)
+        return fastcsv.ingest(path, enc, dialect, con, work, ingest.PARQUET_OPTIONS, ingest.column_ids,
+                              lambda *a: None)
 
 
 @pytest.mark.parametrize("name", ["municipal.csv", "bom.csv", "plain.tsv"])
@@ -207,3 +208,33 @@ def test_impossible_date_beyond_the_sample_makes_the_column_text(tmp_path, data_
     sampled = table_summary(ingest_file(path, "sampled", data_dir))
     assert sampled == full
     assert [c["type"] for c in full["columns"]] == ["integer", "text"]
+
+
+@pytest.mark.parametrize("name", ["municipal.csv", "bom.csv"])
+def test_tables_too_large_for_memory_are_staged_in_parquet_with_the_same_result(name, tmp_path, data_dir,
+                                                                                 monkeypatch):
+    monkeypatch.setattr(textstage, "MEMORY_TEXT_BYTES", 0)
+    in_memory = []
+    real = textstage.stage
+    monkeypatch.setattr(textstage, "stage", lambda con, sql, work, memory, options: in_memory.append(memory)
+                        or real(con, sql, work, memory, options))
+    path = tmp_path / name
+    path.write_bytes(CASES[name])
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow
+    assert in_memory and not any(in_memory)
+
+
+def test_staged_text_changes_form_and_is_dropped(tmp_path):
+    import duckdb
+
+    con = duckdb.connect()
+    textstage.stage(con, "SELECT 1 AS _id, 1 AS _row, 'a' AS v", tmp_path, True, ingest.PARQUET_OPTIONS)
+    textstage.stage(con, f"SELECT _id + 1 AS _id, _row, v FROM {textstage.NAME}", tmp_path, False,
+                    ingest.PARQUET_OPTIONS)
+    assert con.execute(f"SELECT * FROM {textstage.NAME}").fetchall() == [(2, 1, "a")]
+    textstage.stage(con, f"SELECT _id + 1 AS _id, _row, v FROM {textstage.NAME}", tmp_path, True,
+                    ingest.PARQUET_OPTIONS)
+    assert con.execute(f"SELECT * FROM {textstage.NAME}").fetchall() == [(3, 1, "a")]
+    textstage.drop(con)
+    assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone() == (0,)
