@@ -210,7 +210,7 @@ class _Digest:
 
 
 
-# --- reading: both paths end in a DuckDB table of text -------------------------
+# --- reading: both paths end in the same staged text ---------------------------
 
 @dataclass
 class _TextTable:
