@@ -44,6 +44,10 @@ class NotRegular(Exception):
     """The fast reader cannot promise Python's reading of this file."""
 
 
+class SpansLines(NotRegular):
+    """A quoted field holds a line break: read again with ``multiline``."""
+
+
 class EncodingFailed(Exception):
     """The bytes beyond the sample are not valid in the sampled encoding."""
 
@@ -229,12 +233,18 @@ def _number_nonblank_rows(con, not_blank: str, work: Path, in_memory: bool, parq
 
 def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, parquet_options: str,
            ids_for: Callable[[list[int]], list[str]],
-           progress: Callable[[str, int, int | None], None]) -> tuple[FastTable, list[int], list[str]]:
+           progress: Callable[[str, int, int | None], None],
+           multiline: bool = False) -> tuple[FastTable, list[int], list[str]]:
     """Stage the file's rows as text (``textstage``); returns the table, kept column positions and their ids.
 
-    Raises :class:`NotRegular` when Python must read the file, :class:`EncodingFailed`
-    when the encoding guessed from the sample does not hold for the whole file.
+    Raises :class:`NotRegular` when Python must read the file, :class:`SpansLines`
+    when it should be read again with ``multiline`` (quoted fields with line
+    breaks), :class:`EncodingFailed` when the encoding guessed from the sample
+    does not hold for the whole file.
     """
+    awk = transcode.line_numberer()
+    if multiline and not awk:
+        raise NotRegular("fields spanning lines need awk")
     if enc.encoding not in FAST_ENCODINGS:
         raise NotRegular("encoding")
     size = path.stat().st_size
@@ -246,8 +256,9 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
     progress("decode", 0, tail.cut - start)  # at once: the transcoder reports only every half second
     try:
         parts, part_checks = transcode.to_utf8(
-            path, enc.encoding, start, tail.cut, work, file_size=size, number_lines=transcode.line_numberer(),
-            delimiter=dialect.delimiter, progress=lambda done: progress("decode", done, tail.cut - start))
+            path, enc.encoding, start, tail.cut, work, file_size=size, number_lines=awk,
+            delimiter=dialect.delimiter, quote=dialect.quotechar if multiline else None,
+            progress=lambda done: progress("decode", done, tail.cut - start))
     except transcode.DecodeFailure as failure:
         raise EncodingFailed(failure) from failure
     lines = sum(c.lines for c in part_checks)
@@ -276,11 +287,19 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
             _number_nonblank_rows(con, not_blank, work, in_memory, parquet_options)
     except duckdb.Error as exc:
         raise NotRegular(str(exc).splitlines()[0]) from exc
-    # One record per non-empty line, or line numbers would be wrong. A field
-    # spanning lines leaves fewer records; without numbered lines an empty line
-    # (which DuckDB skips) sends the file to Python too.
-    empty_lines = sum(c.empty_lines for c in part_checks) if numbered else 0
-    if last_row is None or last_row - skipped != lines or records != lines - empty_lines:
+    # One record per non-empty line outside quoted fields, or line numbers
+    # would be wrong. Without quote-minding awk a field spanning lines leaves
+    # fewer records; without numbered lines an empty line (which DuckDB skips)
+    # sends the file to Python too.
+    if last_row is None:
+        raise NotRegular("no records")
+    starts = lines - sum(c.empty_lines + c.continued_lines for c in part_checks)
+    if multiline:
+        if any(c.open_quote for c in part_checks) or records != starts:
+            raise NotRegular("quoted fields and records differ")
+    elif last_row - skipped != lines or records != starts:
+        if numbered and records < starts:
+            raise SpansLines("a field spans lines")
         raise NotRegular("records and lines differ")
     progress("read", row_count, row_count)
     warnings = list(plan.warnings)

@@ -41,6 +41,15 @@ CASES = {
     "headerless.csv": b"1,34.1,134.2\n2,34.2,134.3\n3,34.3,134.4\n",
     "unnamed.csv": b"a,b,,d\n1,x,,4\n2,y,,5\n",
     "codes.csv": "コード,名称\n011002,札幌市\n012025,函館市\n".encode("cp932"),
+    "multiline.csv": crlf_cp932(
+        "番号,施設名,備考,定員\n"
+        "1,①番町会館,\"第２・第４月曜日\n休館\",\"1,200\"\n"
+        "2,㈱髙松ビル,\"空行を\n\nはさむ\"\"引用\"\"\",８００\n"
+        ",,,\n"
+        "\n"
+        "3,錦町集会所～別館,１行,-\n"
+        "4,扇町会館,\"b\"\"\n,c\",5\n"
+    ),
 }
 
 
@@ -129,7 +138,7 @@ def test_irregular_files_are_left_to_python(data, tmp_path):
         read_fast(path, tmp_path)
 
 
-def read_fast(path, tmp_path):
+def read_fast(path, tmp_path, multiline=False):
     from hiraku.datastore import delimited
     from hiraku.datastore.encoding import sniff_encoding
 
@@ -139,7 +148,7 @@ def read_fast(path, tmp_path):
     work.mkdir(exist_ok=True)
     with ingest._duckdb(work) as con:
         return fastcsv.ingest(path, enc, dialect, con, work, ingest.PARQUET_OPTIONS, ingest.column_ids,
-                              lambda *a: None)
+                              lambda *a: None, multiline=multiline)
 
 
 @pytest.mark.parametrize("name", ["municipal.csv", "bom.csv", "plain.tsv"])
@@ -238,3 +247,24 @@ def test_staged_text_changes_form_and_is_dropped(tmp_path):
     assert con.execute(f"SELECT * FROM {textstage.NAME}").fetchall() == [(3, 1, "a")]
     textstage.drop(con)
     assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone() == (0,)
+
+
+def test_quoted_line_breaks_keep_the_line_their_record_starts_on(tmp_path, data_dir, monkeypatch):
+    path = tmp_path / "multiline.csv"
+    path.write_bytes(CASES["multiline.csv"])
+    fast, _ = ingest_both_ways(path, data_dir, monkeypatch)
+    assert [r["_row"] for r in fast["text"]] == [2, 4, 9, 10]
+    assert fast["text"][1]["備考"] == '空行を\r\n\r\nはさむ"引用"'
+    assert [r["定員"] for r in fast["typed"]] == [1200, 800, None, 5]
+
+
+def test_a_split_inside_a_quoted_field_goes_to_python(tmp_path, data_dir):
+    # One record whose quoted field spans most of the file: the transcoder's split falls inside it.
+    note = "\n".join(f"行{i}" for i in range(2000))
+    path = tmp_path / "long.csv"
+    path.write_text(f'id,note\n1,"{note}"\n2,x\n', encoding="utf-8")
+    with pytest.raises(fastcsv.NotRegular):
+        read_fast(path, tmp_path, multiline=True)
+    result = ingest_file(path, "long", data_dir)
+    rows = pq.read_table(result.directory / result.table.file).sort_by("_id").to_pylist()
+    assert [r["note"] for r in rows] == [note, "x"]

@@ -75,3 +75,14 @@ def test_awk_numbers_lines_and_leaves_empty_ones_out(tmp_path):
                                       number_lines=transcode.line_numberer(), delimiter="\t")
     assert parts[0].read_bytes() == "1\ta,b\r\n2\t髙,1\r\n4\t\"x\",2\r\n".encode()
     assert checks[0].numbered and checks[0].lines == 4 and checks[0].empty_lines == 1
+
+
+@pytest.mark.skipif(transcode.line_numberer() is None, reason="no awk")
+def test_awk_minding_quotes_numbers_only_the_lines_that_start_a_record(tmp_path):
+    data = b'a,b\r\n1,"x\r\n\r\ny"\r\n\r\n2,"p""q"\r\n3,"open\r\n'
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    parts, checks = transcode.to_utf8(path, "utf-8", 0, len(data), tmp_path, file_size=len(data), workers=1,
+                                      number_lines=transcode.line_numberer(), delimiter=",", quote='"')
+    assert parts[0].read_bytes() == b'1,a,b\r\n2,1,"x\r\n\r\ny"\r\n6,2,"p""q"\r\n7,3,"open\r\n'
+    assert (checks[0].lines, checks[0].empty_lines, checks[0].continued_lines, checks[0].open_quote) == (7, 1, 2, True)
