@@ -9,14 +9,17 @@ with explicit dialect and column count and no sniffing.
 DuckDB and Python's csv module agree on well-formed files; where they might
 not, this path steps aside and the caller reads the file with Python
 (:class:`NotRegular`): a row with more or fewer fields than the header or any
-record DuckDB rejects, a field with a line break, bare CR line breaks, blanks next to a quote character in the rows
-read by Python, or more note rows below the table than the Python path would
-skip. While transcoding, awk puts each line's number in front of it and
-leaves empty lines out (counting them), so the reader takes ``_row`` from the
-file and runs in parallel; a field with a line break shows as fewer records
-than non-empty lines. Where awk is missing, records are numbered by position with a
-streaming window (exact because there must be one record per line; an empty
-line among the data then also goes to Python).
+record DuckDB rejects, bare CR line breaks, blanks next to a quote character
+in the rows read by Python, or more note rows below the table than the Python
+path would skip. While transcoding, awk puts each line's number in front of it
+and leaves empty lines out (counting them), so the reader takes ``_row`` from
+the file and runs in parallel. A quoted field with a line break shows as fewer
+records than non-empty lines (:class:`SpansLines`); the file is then read
+again with awk following quotes, so each record keeps the number of the line
+it starts on, unless a transcoder part ends inside a quoted field. Where awk
+is missing, records are numbered by position with a streaming window (exact
+because there must be one record per line; an empty line among the data or a
+field with a line break then also goes to Python).
 """
 
 from __future__ import annotations
@@ -89,7 +92,7 @@ def _line_offset(path: Path, line: int) -> int:
 
 
 def _read_plan(path: Path, enc: EncodingResult, dialect: delimited.Dialect):
-    """Plan the table from its first rows; returns (plan, first data line)."""
+    """Plan the table from its first rows; returns (plan, first data line, whether a data field there spans lines)."""
     raw_lengths: dict[int, int] = {}
     try:
         head = rows.read_head(delimited.iter_rows(path, enc.encoding, dialect), None, raw_lengths)
@@ -106,7 +109,8 @@ def _read_plan(path: Path, enc: EncodingResult, dialect: delimited.Dialect):
         raise NotRegular("bare CR line breaks")
     if _quote_blank(sample.decode(enc.encoding, errors="replace"), dialect.delimiter):
         raise NotRegular("blanks next to quotes")
-    return plan, head[plan.data_start][0]
+    spans_lines = any(cell and "\n" in cell for _, row in head[plan.data_start:] for cell in row)
+    return plan, head[plan.data_start][0], spans_lines
 
 
 def _parse_line(text: str, dialect: delimited.Dialect) -> list[str]:
@@ -225,10 +229,36 @@ def _keep_columns(con, source: str, names: list[str]) -> list[int]:
     return [c for c, name in enumerate(names) if name or c in filled]
 
 
-def _number_nonblank_rows(con, not_blank: str, work: Path, in_memory: bool, parquet_options: str) -> None:
-    """Leave blank rows out and number the rows 1..n again, in line order."""
-    textstage.stage(con, f"SELECT row_number() OVER (ORDER BY _row) AS _id, * EXCLUDE (_id) "
-                         f"FROM {textstage.NAME} WHERE {not_blank}", work, in_memory, parquet_options)
+def _transcode(path: Path, enc: EncodingResult, dialect: delimited.Dialect, start: int, end: int, work: Path,
+               awk: str | None, multiline: bool, progress: Callable[[int], None]):
+    """``transcode.to_utf8`` for this file; in one part when a split fell inside a quoted field."""
+    quote = dialect.quotechar if multiline else None
+    options = {"file_size": path.stat().st_size, "number_lines": awk, "delimiter": dialect.delimiter,
+               "quote": quote, "progress": progress}
+    parts, checks = transcode.to_utf8(path, enc.encoding, start, end, work, **options)
+    if multiline and any(c.open_quote for c in checks[:-1]):
+        parts, checks = transcode.to_utf8(path, enc.encoding, start, end, work, workers=1, **options)
+    return parts, checks
+
+
+def _check_records(checks: list[transcode.OutputChecks], multiline: bool, numbered: bool, records: int,
+                   last_row: int | None, lines: int, skipped: int) -> None:
+    """Raise unless there is one record per non-empty line outside quoted fields (or line numbers would be wrong).
+
+    Without quote-minding awk a field spanning lines leaves fewer records;
+    without numbered lines an empty line (which DuckDB skips) sends the file
+    to Python too.
+    """
+    if last_row is None:
+        raise NotRegular("no records")
+    starts = lines - sum(c.empty_lines + c.continued_lines for c in checks)
+    if multiline:
+        if any(c.open_quote for c in checks) or records != starts:
+            raise NotRegular("quoted fields and records differ")
+    elif last_row - skipped != lines or records != starts:
+        if numbered and records < starts:
+            raise SpansLines("a field spans lines")
+        raise NotRegular("records and lines differ")
 
 
 def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, parquet_options: str,
@@ -242,23 +272,22 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
     breaks), :class:`EncodingFailed` when the encoding guessed from the sample
     does not hold for the whole file.
     """
-    awk = transcode.line_numberer()
-    if multiline and not awk:
-        raise NotRegular("fields spanning lines need awk")
     if enc.encoding not in FAST_ENCODINGS:
         raise NotRegular("encoding")
     size = path.stat().st_size
-    plan, first_data_line = _read_plan(path, enc, dialect)
+    plan, first_data_line, head_spans_lines = _read_plan(path, enc, dialect)
+    multiline = multiline or head_spans_lines
+    awk = transcode.line_numberer()
+    if multiline and not awk:
+        raise NotRegular("fields spanning lines need awk")
     start = _line_offset(path, first_data_line)
     if enc.encoding == "utf-8-sig" and start == 0:
         start = 3
     tail = _read_tail(path, enc, dialect, plan.ncols, start, size)
     progress("decode", 0, tail.cut - start)  # at once: the transcoder reports only every half second
     try:
-        parts, part_checks = transcode.to_utf8(
-            path, enc.encoding, start, tail.cut, work, file_size=size, number_lines=awk,
-            delimiter=dialect.delimiter, quote=dialect.quotechar if multiline else None,
-            progress=lambda done: progress("decode", done, tail.cut - start))
+        parts, part_checks = _transcode(path, enc, dialect, start, tail.cut, work, awk, multiline,
+                                        lambda done: progress("decode", done, tail.cut - start))
     except transcode.DecodeFailure as failure:
         raise EncodingFailed(failure) from failure
     lines = sum(c.lines for c in part_checks)
@@ -283,24 +312,11 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
         last_row, last_id, records, row_count = con.execute(
             f"SELECT max(_row), max(_id), count(*), count(*) FILTER (WHERE {not_blank}) "
             f"FROM {textstage.NAME}").fetchone()
-        if row_count != last_id:  # blank rows, or empty lines that awk left out
-            _number_nonblank_rows(con, not_blank, work, in_memory, parquet_options)
+        _check_records(part_checks, multiline, numbered, records, last_row, lines, skipped)
+        if row_count != last_id:  # blank rows, empty lines awk left out or fields spanning lines
+            textstage.renumber(con, not_blank, work, in_memory, parquet_options)
     except duckdb.Error as exc:
         raise NotRegular(str(exc).splitlines()[0]) from exc
-    # One record per non-empty line outside quoted fields, or line numbers
-    # would be wrong. Without quote-minding awk a field spanning lines leaves
-    # fewer records; without numbered lines an empty line (which DuckDB skips)
-    # sends the file to Python too.
-    if last_row is None:
-        raise NotRegular("no records")
-    starts = lines - sum(c.empty_lines + c.continued_lines for c in part_checks)
-    if multiline:
-        if any(c.open_quote for c in part_checks) or records != starts:
-            raise NotRegular("quoted fields and records differ")
-    elif last_row - skipped != lines or records != starts:
-        if numbered and records < starts:
-            raise SpansLines("a field spans lines")
-        raise NotRegular("records and lines differ")
     progress("read", row_count, row_count)
     warnings = list(plan.warnings)
     if tail.notes:

@@ -47,3 +47,21 @@ def stage(con, select_sql: str, work: Path, in_memory: bool, parquet_options: st
     path = work / f"{NAME}-{len(existing)}.parquet"
     con.execute(f"COPY ({select_sql}) TO {literal(str(path))} ({parquet_options})")
     view(con, f"SELECT * FROM read_parquet({literal(str(path))})")
+
+
+def renumber(con, keep_sql: str, work: Path, in_memory: bool, parquet_options: str) -> None:
+    """Keep the rows where ``keep_sql`` holds and number them 1..n again as ``_id``, in line order (``_row``).
+
+    Only the two number columns are sorted: sorting the whole text would take
+    seconds per million rows. An in-memory table is updated in place; staged
+    Parquet is written again, joined with the new numbers.
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {NAME}_ids AS "
+                f"SELECT _row, row_number() OVER (ORDER BY _row) AS _id FROM {NAME} WHERE {keep_sql}")
+    if in_memory:
+        con.execute(f"DELETE FROM {NAME} WHERE NOT ({keep_sql})")
+        con.execute(f"UPDATE {NAME} SET _id = ids._id FROM {NAME}_ids AS ids WHERE {NAME}._row = ids._row")
+    else:
+        stage(con, f"SELECT ids._id, t.* EXCLUDE (_id) FROM {NAME} AS t JOIN {NAME}_ids AS ids USING (_row)",
+              work, in_memory, parquet_options)
+    con.execute(f"DROP TABLE {NAME}_ids")

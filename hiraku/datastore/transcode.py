@@ -33,6 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK_SIZE = 4 << 20
+# A smaller file is one part: threads would not pay, and every split may fall
+# inside a quoted field that spans lines.
+MIN_PART_BYTES = 4 << 20
 ICONV_NAMES = {"cp932": b"CP932"}
 COPY_ENCODINGS = {"utf-8", "utf-8-sig"}
 
@@ -94,14 +97,15 @@ class _Writer:
 # Python costs seconds per million lines. A field spanning lines leaves fewer
 # records than non-empty lines, which is how the reader notices it. Given the
 # quote character ``q``, awk follows quoted fields instead (an odd number of
-# quotes on a line opens or closes one; doubled quotes come in pairs) and
+# quotes on a line opens or closes one; doubled quotes come in pairs; awk's
+# split gives one piece more than there are quotes) and
 # leaves the lines inside them as they are, so such a record keeps the number
 # of the line it starts on, as Python's reader counts it. That costs about a
 # fifth more of awk's time, so it is only asked for when a field spans lines.
 NUMBER_LINES = r"""
-inside { continued++; print; if ((split($0, parts, q) - 1) % 2) inside = 0; next }
+inside { continued++; print; n = split($0, parts, q); if (n > 1 && n % 2 == 0) inside = 0; next }
 $0 == "" || $0 == "\r" { empty++; next }
-{ print NR d $0; if (q != "" && index($0, q) && (split($0, parts, q) - 1) % 2) inside = 1 }
+{ print NR d $0; if (q != "" && index($0, q) && split($0, parts, q) % 2 == 0) inside = 1 }
 END { print "empty " empty + 0 " continued " continued + 0 " open " inside + 0 > "/dev/stderr" }
 """
 
@@ -302,7 +306,7 @@ def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
     Raises :class:`DecodeFailure` when the bytes are not valid in ``encoding``.
     """
     if encoding in COPY_ENCODINGS or iconv_available(encoding):
-        ranges = split_at_lines(path, start, end, workers)
+        ranges = split_at_lines(path, start, end, max(1, min(workers, (end - start) // MIN_PART_BYTES)))
     else:
         ranges = [(start, end)]
     outputs = [dest_dir / f"utf8-{i}.csv" for i in range(len(ranges))]

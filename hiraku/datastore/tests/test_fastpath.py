@@ -124,12 +124,23 @@ def test_municipal_case_details(tmp_path, data_dir, monkeypatch):
 
 
 @pytest.mark.parametrize("data", [
+    'a,b\n1,"two\nlines"\n',  # the last record spans lines
+    'a,b\n1,x\n\n2,"three\n\nlines"\n3,z\n',  # beside an empty line and with one inside
+    'a,b\n1,"x\n"\n,\n2,"\ny"\n',  # a break at a field's either end, a blank row between
+])
+def test_small_files_with_line_breaks_in_fields_agree(data, tmp_path, data_dir, monkeypatch):
+    path = tmp_path / "a.csv"
+    path.write_text(data, encoding="utf-8", newline="")
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("data", [
     "a,b,c\n1,2,3\n4,5\n",  # short row
     "a,b,c\n1,2,3\n4,5,6,7\n",  # ragged row
-    'a,b\n1,"two\nlines"\n',  # a field with a line break
-    'a,b\n1,x\n\n2,"three\n\nlines"\n3,z\n',  # the same, beside an empty line and with one inside
     "a,b\r1,2\r3,4\r",  # bare CR line breaks
     'a,b\n1, "x"\n',  # blank before a quote
+    'a,b\n' + '1,x\n' * 100 + '2,"never\nclosed\n3,z\n',  # a quoted field open at the end, past the head
 ])
 def test_irregular_files_are_left_to_python(data, tmp_path):
     path = tmp_path / "a.csv"
@@ -219,7 +230,7 @@ def test_impossible_date_beyond_the_sample_makes_the_column_text(tmp_path, data_
     assert [c["type"] for c in full["columns"]] == ["integer", "text"]
 
 
-@pytest.mark.parametrize("name", ["municipal.csv", "bom.csv"])
+@pytest.mark.parametrize("name", ["municipal.csv", "bom.csv", "multiline.csv"])
 def test_tables_too_large_for_memory_are_staged_in_parquet_with_the_same_result(name, tmp_path, data_dir,
                                                                                  monkeypatch):
     monkeypatch.setattr(textstage, "MEMORY_TEXT_BYTES", 0)
@@ -258,13 +269,15 @@ def test_quoted_line_breaks_keep_the_line_their_record_starts_on(tmp_path, data_
     assert [r["定員"] for r in fast["typed"]] == [1200, 800, None, 5]
 
 
-def test_a_split_inside_a_quoted_field_goes_to_python(tmp_path, data_dir):
+def test_a_split_inside_a_quoted_field_is_transcoded_again_in_one_part(tmp_path, data_dir, monkeypatch):
     # One record whose quoted field spans most of the file: the transcoder's split falls inside it.
+    monkeypatch.setattr(transcode, "MIN_PART_BYTES", 1000)
+    calls = []
+    real = transcode.to_utf8
+    monkeypatch.setattr(transcode, "to_utf8", lambda *a, **k: calls.append(k.get("workers", 2)) or real(*a, **k))
     note = "\n".join(f"行{i}" for i in range(2000))
     path = tmp_path / "long.csv"
     path.write_text(f'id,note\n1,"{note}"\n2,x\n', encoding="utf-8")
-    with pytest.raises(fastcsv.NotRegular):
-        read_fast(path, tmp_path, multiline=True)
-    result = ingest_file(path, "long", data_dir)
-    rows = pq.read_table(result.directory / result.table.file).sort_by("_id").to_pylist()
-    assert [r["note"] for r in rows] == [note, "x"]
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow and calls == [2, 1]
+    assert [r["note"] for r in fast["typed"]] == [note, "x"]

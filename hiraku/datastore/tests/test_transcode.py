@@ -42,6 +42,7 @@ def test_iconv_cp932_matches_python_for_every_character(tmp_path):
 @pytest.mark.parametrize("encoding", ["cp932", "euc_jp", "utf-8"])
 def test_chunk_and_part_boundaries(tmp_path, monkeypatch, encoding):
     monkeypatch.setattr(transcode, "CHUNK_SIZE", 7)  # characters split across every read
+    monkeypatch.setattr(transcode, "MIN_PART_BYTES", 100)
     text = "".join(f"{i},髙松市①番町,△{i},令和5年4月1日\r\n" for i in range(200))
     if encoding == "euc_jp":
         text = text.replace("髙", "高").replace("①", "1")
