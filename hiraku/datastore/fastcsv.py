@@ -25,6 +25,7 @@ field with a line break then also goes to Python).
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -92,7 +93,7 @@ def _line_offset(path: Path, line: int) -> int:
 
 
 def _read_plan(path: Path, enc: EncodingResult, dialect: delimited.Dialect):
-    """Plan the table from its first rows; returns (plan, first data line, whether a data field there spans lines)."""
+    """Plan the table from its first rows; returns (plan, first data line, whether a field in the first MB spans lines)."""
     raw_lengths: dict[int, int] = {}
     try:
         head = rows.read_head(delimited.iter_rows(path, enc.encoding, dialect), None, raw_lengths)
@@ -107,10 +108,21 @@ def _read_plan(path: Path, enc: EncodingResult, dialect: delimited.Dialect):
         sample = fh.read(HEAD_BYTES)
     if sample.count(b"\r") not in (0, sample.count(b"\n")):
         raise NotRegular("bare CR line breaks")
-    if _quote_blank(sample.decode(enc.encoding, errors="replace"), dialect.delimiter):
+    text = sample.decode(enc.encoding, errors="replace")
+    if _quote_blank(text, dialect.delimiter):
         raise NotRegular("blanks next to quotes")
-    spans_lines = any(cell and "\n" in cell for _, row in head[plan.data_start:] for cell in row)
-    return plan, head[plan.data_start][0], spans_lines
+    return plan, head[plan.data_start][0], _spans_lines(text[:text.rfind("\n") + 1], dialect)
+
+
+def _spans_lines(text: str, dialect: delimited.Dialect) -> bool:
+    """Whether a field of these whole lines holds a line break, as Python's csv module reads them.
+
+    A quote inside an unquoted field (``5"``) is a character like any other there.
+    """
+    if dialect.quotechar not in text:
+        return False
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter, quotechar=dialect.quotechar)
+    return any("\n" in cell or "\r" in cell for row in reader for cell in row)
 
 
 def _parse_line(text: str, dialect: delimited.Dialect) -> list[str]:

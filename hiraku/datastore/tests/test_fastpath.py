@@ -269,6 +269,35 @@ def test_quoted_line_breaks_keep_the_line_their_record_starts_on(tmp_path, data_
     assert [r["定員"] for r in fast["typed"]] == [1200, 800, None, 5]
 
 
+def test_a_quote_inside_an_unquoted_field_does_not_look_like_a_line_break(tmp_path, data_dir, monkeypatch):
+    quotes = []
+    real = transcode.to_utf8
+    monkeypatch.setattr(transcode, "to_utf8", lambda *a, **k: quotes.append(k["quote"]) or real(*a, **k))
+    path = tmp_path / "inches.csv"
+    path.write_text('品名,大きさ\nテレビ,32"型\nモニター,24"\n', encoding="utf-8")
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow and quotes == [None]
+    assert [r["大きさ"] for r in fast["typed"]] == ['32"型', '24"']
+
+
+@pytest.mark.parametrize("first_break_row", [3, 300])
+def test_a_line_break_past_the_sample_makes_the_reader_read_again_minding_quotes(first_break_row, tmp_path, data_dir,
+                                                                                  monkeypatch):
+    monkeypatch.setattr(fastcsv, "HEAD_BYTES", 2000)  # about 200 rows
+    quotes = []
+    real = transcode.to_utf8
+    monkeypatch.setattr(transcode, "to_utf8", lambda *a, **k: quotes.append(k["quote"]) or real(*a, **k))
+    lines = ["番号,名称,備考"] + [f"{i},施設{i},なし" for i in range(1, 400)]
+    lines[first_break_row] = f'{first_break_row},施設,"第２月曜日\n休館"'
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow and fast["rows"] == 399
+    assert quotes == (['"'] if first_break_row < 200 else [None, '"'])
+    assert [r["_row"] for r in fast["text"]][first_break_row - 1:first_break_row + 1] == \
+        [first_break_row + 1, first_break_row + 3]
+
+
 def test_a_split_inside_a_quoted_field_is_transcoded_again_in_one_part(tmp_path, data_dir, monkeypatch):
     # One record whose quoted field spans most of the file: the transcoder's split falls inside it.
     monkeypatch.setattr(transcode, "MIN_PART_BYTES", 1000)
