@@ -124,10 +124,10 @@ def test_map_shows_clustered_points_with_escaped_popups(page, live_server, shelt
     assert "地図上の地点：46 件" in page.locator("[data-map-status]").inner_text()
     image = screenshot(page.locator("#map-section"), "resource-map-ja.png")
     assert len(image) > 10_000
-    # Two far-apart points: each is its own marker; a popup shows markup as text.
+    # Two far-apart points: each is its own marker; a popup shows markup as text, and line breaks.
     far = add_table(staff_user, run_on_commit, shelters.dataset,
-                    '名称,緯度,経度\n<img src=x onerror=alert(1)>,34.34,134.05\n都庁,35.6895,139.6917\n'.encode(),
-                    "far.csv", name="離れた地点")
+                    ('名称,緯度,経度,備考\n<img src=x onerror=alert(1)>,34.34,134.05,"月曜休館\n祝日は開館"\n'
+                     '都庁,35.6895,139.6917,\n').encode(), "far.csv", name="離れた地点")
     page.goto(url(live_server, far))
     page.locator("#datastore-map[data-markers]").wait_for(state="attached")
     page.get_by_role("button", name="<img src=x onerror=alert(1)>").click()
@@ -136,6 +136,8 @@ def test_map_shows_clustered_points_with_escaped_popups(page, live_server, shelt
     assert "<img src=x onerror=alert(1)>" in popup.inner_text()
     assert popup.locator("img").count() == 0
     assert "緯度" in popup.inner_text()
+    assert "月曜休館\n祝日は開館" in popup.inner_text()
+    assert page.locator(".data-table td", has_text="月曜休館").inner_text() == "月曜休館\n祝日は開館"
 
 
 def test_status_is_polled_while_the_table_is_processed(page, live_server, shelters):
