@@ -13,13 +13,14 @@ record DuckDB rejects, bare CR line breaks, blanks next to a quote character
 in the rows read by Python, or more note rows below the table than the Python
 path would skip. While transcoding, awk puts each line's number in front of it
 and leaves empty lines out (counting them), so the reader takes ``_row`` from
-the file and runs in parallel. A quoted field with a line break shows as fewer
-records than non-empty lines (:class:`SpansLines`); the file is then read
-again with awk following quotes, so each record keeps the number of the line
-it starts on, unless a transcoder part ends inside a quoted field. Where awk
-is missing, records are numbered by position with a streaming window (exact
-because there must be one record per line; an empty line among the data or a
-field with a line break then also goes to Python).
+the file and runs in parallel. When a quoted field holds a line break, awk
+follows quotes instead, so each record keeps the number of the line it starts
+on: at once when such a field lies in the first megabyte, otherwise on a
+second reading, once the first shows fewer records than non-empty lines
+(:class:`SpansLines`). Where awk is missing, records are numbered by
+position with a streaming window (exact because there must be one record per
+line; an empty line among the data or a field with a line break then also
+goes to Python).
 """
 
 from __future__ import annotations
