@@ -94,7 +94,11 @@ def _line_offset(path: Path, line: int) -> int:
 
 
 def _read_plan(path: Path, enc: EncodingResult, dialect: delimited.Dialect):
-    """Plan the table from its first rows; returns (plan, first data line, whether a field in the first MB spans lines)."""
+    """Plan the table from its first rows.
+
+    Returns the plan, the first data line and whether awk must follow quotes
+    (a field in the first megabyte spans lines, or line ends mix CRLF and LF).
+    """
     raw_lengths: dict[int, int] = {}
     try:
         head = rows.read_head(delimited.iter_rows(path, enc.encoding, dialect), None, raw_lengths)
@@ -107,12 +111,14 @@ def _read_plan(path: Path, enc: EncodingResult, dialect: delimited.Dialect):
         raise NotRegular("no data rows in the head")
     with path.open("rb") as fh:
         sample = fh.read(HEAD_BYTES)
-    if sample.count(b"\r") not in (0, sample.count(b"\n")):
+    whole = sample[:sample.rfind(b"\n") + 1]
+    if whole.count(b"\r") != whole.count(b"\r\n"):
         raise NotRegular("bare CR line breaks")
     text = sample.decode(enc.encoding, errors="replace")
     if _quote_blank(text, dialect.delimiter):
         raise NotRegular("blanks next to quotes")
-    return plan, head[plan.data_start][0], _spans_lines(text[:text.rfind("\n") + 1], dialect)
+    mixed_line_ends = 0 < whole.count(b"\r") < whole.count(b"\n")
+    return plan, head[plan.data_start][0], mixed_line_ends or _spans_lines(text[:text.rfind("\n") + 1], dialect)
 
 
 def _spans_lines(text: str, dialect: delimited.Dialect) -> bool:
@@ -192,11 +198,15 @@ def _read_tail(path: Path, enc: EncodingResult, dialect: delimited.Dialect, ncol
     raise NotRegular("no data row near the end")
 
 
-def _csv_source(parts: list[Path], dialect: delimited.Dialect, ncols: int, numbered: bool) -> str:
+def _csv_source(parts: list[Path], dialect: delimited.Dialect, ncols: int, numbered: bool,
+                multiline: bool = False) -> str:
     """The part files, in order, as rows of text columns ``c0`` … ``cN``.
 
-    Numbered parts also give ``line`` (the number awk put in front) and ``filename``.
+    Numbered parts also give ``line`` (the number awk put in front) and
+    ``filename``. Parts read ``multiline`` begin with :func:`_sentinel`, left out here.
     """
+    if multiline:
+        return f"(SELECT * FROM {_csv_source(parts, dialect, ncols, numbered)} WHERE line > 0)"
     files = "[" + ", ".join(literal(str(p)) for p in parts) + "]"
     columns = "{" + ("'line': 'BIGINT', " if numbered else "") + ", ".join(
         f"'c{i}': 'VARCHAR'" for i in range(ncols)) + "}"
@@ -242,12 +252,19 @@ def _keep_columns(con, source: str, names: list[str]) -> list[int]:
     return [c for c, name in enumerate(names) if name or c in filled]
 
 
-def _transcode(path: Path, enc: EncodingResult, dialect: delimited.Dialect, start: int, end: int, work: Path,
-               awk: str | None, multiline: bool, progress: Callable[[int], None]):
+def _sentinel(dialect: delimited.Dialect, ncols: int) -> bytes:
+    """An empty record numbered 0 that ends in LF: DuckDB takes the line end from a file's first
+    line break, which must not be a CRLF inside a quoted field."""
+    return ("0" + dialect.delimiter * ncols + "\n").encode()
+
+
+def _transcode(path: Path, enc: EncodingResult, dialect: delimited.Dialect, ncols: int, start: int, end: int,
+               work: Path, awk: str | None, multiline: bool, progress: Callable[[int], None]):
     """``transcode.to_utf8`` for this file; in one part when a split fell inside a quoted field."""
-    quote = dialect.quotechar if multiline else None
     options = {"file_size": path.stat().st_size, "number_lines": awk, "delimiter": dialect.delimiter,
-               "quote": quote, "progress": progress}
+               "progress": progress}
+    if multiline:
+        options.update(quote=dialect.quotechar, first_line=_sentinel(dialect, ncols))
     parts, checks = transcode.to_utf8(path, enc.encoding, start, end, work, **options)
     if multiline and any(c.open_quote for c in checks[:-1]):
         parts, checks = transcode.to_utf8(path, enc.encoding, start, end, work, workers=1, **options)
@@ -299,17 +316,19 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
     tail = _read_tail(path, enc, dialect, plan.ncols, start, size)
     progress("decode", 0, tail.cut - start)  # at once: the transcoder reports only every half second
     try:
-        parts, part_checks = _transcode(path, enc, dialect, start, tail.cut, work, awk, multiline,
+        parts, part_checks = _transcode(path, enc, dialect, plan.ncols, start, tail.cut, work, awk, multiline,
                                         lambda done: progress("decode", done, tail.cut - start))
     except transcode.DecodeFailure as failure:
         raise EncodingFailed(failure) from failure
     lines = sum(c.lines for c in part_checks)
     if any(c.bare_cr for c in part_checks) or lines == 0:
         raise NotRegular("bare CR line breaks")
+    if not multiline and any(c.mixed_line_ends for c in part_checks):
+        raise SpansLines("CRLF and LF line ends")
     progress("decode", tail.cut - start, tail.cut - start)
     progress("read", 0, None)
     numbered = all(c.numbered for c in part_checks)
-    source = _csv_source(parts, dialect, plan.ncols, numbered)
+    source = _csv_source(parts, dialect, plan.ncols, numbered, multiline)
     skipped = first_data_line - 1
     try:
         keep = _keep_columns(con, source, plan.names)

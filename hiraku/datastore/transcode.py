@@ -55,6 +55,7 @@ class OutputChecks:
 
     lines: int = 0  # LF bytes, plus one for a last line without one
     carriage_returns: int = 0
+    crlf: int = 0  # CR bytes followed by LF
     last_byte: int | None = None
     numbered: bool = False  # lines were prefixed with their number by awk (see NUMBER_LINES)
     empty_lines: int = 0  # lines awk left out (known only when numbered)
@@ -63,8 +64,18 @@ class OutputChecks:
 
     @property
     def bare_cr(self) -> bool:
-        """Some CR is not the end of a CRLF line break (judged by counts: all lines end in CRLF or none)."""
-        return self.carriage_returns not in (0, self.lines)
+        """Some CR is not followed by LF: Python's csv module ends a line there, awk does not.
+
+        Judged by counts where a chunk has as many CRs as LFs, so as many bare
+        CRs as LFs without CR in one chunk would pass (as old Mac and Unix line
+        ends mixed in equal numbers).
+        """
+        return self.carriage_returns != self.crlf
+
+    @property
+    def mixed_line_ends(self) -> bool:
+        """Some lines end in CRLF and some in LF alone, as when Excel writes a cell's line break in a CRLF file."""
+        return 0 < self.crlf < self.lines - (self.last_byte not in (None, 0x0A))
 
 
 class _Writer:
@@ -77,9 +88,17 @@ class _Writer:
     def feed(self, data: bytes) -> None:
         if data:
             self.out.write(data)
-            self.checks.lines += data.count(b"\n")
+            line_feeds = data.count(b"\n")
+            self.checks.lines += line_feeds
+            split_pair = self.checks.last_byte == 0x0D and data[0] == 0x0A  # a CRLF across two chunks
             if b"\r" in data:
-                self.checks.carriage_returns += data.count(b"\r")
+                carriage_returns = data.count(b"\r")
+                self.checks.carriage_returns += carriage_returns
+                # As many CRs as LFs in a chunk with no pair cut at its edges: every
+                # line ends in CRLF, the usual case (counting pairs costs three times as much).
+                whole = carriage_returns == line_feeds and not split_pair and data[-1] != 0x0D
+                self.checks.crlf += carriage_returns if whole else data.count(b"\r\n")
+            self.checks.crlf += split_pair
             self.checks.last_byte = data[-1]
 
     def close(self) -> OutputChecks:
@@ -100,12 +119,16 @@ class _Writer:
 # quotes on a line opens or closes one; doubled quotes come in pairs; awk's
 # split gives one piece more than there are quotes) and
 # leaves the lines inside them as they are, so such a record keeps the number
-# of the line it starts on, as Python's reader counts it. That costs about a
-# fifth more of awk's time, so it is only asked for when a field spans lines.
+# of the line it starts on, as Python's reader counts it. It also drops the CR
+# of a CRLF that ends a record (one inside a quoted field is the field's), so
+# records end in LF alone even where CRLF and LF are mixed, as in a CRLF file
+# whose cells hold Excel's LF line breaks. That costs about a fifth more of
+# awk's time, so it is only asked for when a field spans lines or line ends mix.
 NUMBER_LINES = r"""
-inside { continued++; print; n = split($0, parts, q); if (n > 1 && n % 2 == 0) inside = 0; next }
+inside { continued++; n = split($0, parts, q); if (n > 1 && n % 2 == 0) { inside = 0; sub(/\r$/, "") } print; next }
 $0 == "" || $0 == "\r" { empty++; next }
-{ print NR d $0; if (q != "" && index($0, q) && split($0, parts, q) % 2 == 0) inside = 1 }
+q == "" { print NR d $0; next }
+{ if (index($0, q) && split($0, parts, q) % 2 == 0) inside = 1; else sub(/\r$/, ""); print NR d $0 }
 END { print "empty " empty + 0 " continued " continued + 0 " open " inside + 0 > "/dev/stderr" }
 """
 
@@ -296,13 +319,14 @@ def split_at_lines(path: Path, start: int, end: int, parts: int) -> list[tuple[i
 
 def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
             file_size: int, workers: int = 2, number_lines: str | None = None, delimiter: str = ",",
-            quote: str | None = None,
+            quote: str | None = None, first_line: bytes = b"",
             progress: Callable[[int], None] | None = None) -> tuple[list[Path], list[OutputChecks]]:
     """Write bytes [start, end) of ``path`` as UTF-8 part files in ``dest_dir``, in order.
 
     With ``number_lines`` (an awk, see :func:`line_numberer`) every non-empty
     line is prefixed with its number within its part and ``delimiter``; with
     ``quote`` too, only lines that start a record (see ``NUMBER_LINES``).
+    ``first_line`` starts every part; it is not counted in the checks.
     Raises :class:`DecodeFailure` when the bytes are not valid in ``encoding``.
     """
     if encoding in COPY_ENCODINGS or iconv_available(encoding):
@@ -320,6 +344,8 @@ def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
         numbered = None
         try:
             with outputs[i].open("wb") as out:
+                out.write(first_line)
+                out.flush()  # before awk writes to the same file
                 if number_lines:
                     numbered = _Numbered(number_lines, delimiter, quote or "", out)
                 writer = _Writer(numbered or out)

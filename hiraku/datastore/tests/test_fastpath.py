@@ -141,6 +141,7 @@ def test_small_files_with_line_breaks_in_fields_agree(data, tmp_path, data_dir, 
     "a,b\r1,2\r3,4\r",  # bare CR line breaks
     'a,b\n1, "x"\n',  # blank before a quote
     'a,b\n' + '1,x\n' * 100 + '2,"never\nclosed\n3,z\n',  # a quoted field open at the end, past the head
+    'a,b\n1,"x\ny"\n2,5"型\n3,z\n',  # a field spanning lines and a quote inside an unquoted field
 ])
 def test_irregular_files_are_left_to_python(data, tmp_path):
     path = tmp_path / "a.csv"
@@ -272,7 +273,7 @@ def test_quoted_line_breaks_keep_the_line_their_record_starts_on(tmp_path, data_
 def test_a_quote_inside_an_unquoted_field_does_not_look_like_a_line_break(tmp_path, data_dir, monkeypatch):
     quotes = []
     real = transcode.to_utf8
-    monkeypatch.setattr(transcode, "to_utf8", lambda *a, **k: quotes.append(k["quote"]) or real(*a, **k))
+    monkeypatch.setattr(transcode, "to_utf8", lambda *a, **k: quotes.append(k.get("quote")) or real(*a, **k))
     path = tmp_path / "inches.csv"
     path.write_text('品名,大きさ\nテレビ,32"型\nモニター,24"\n', encoding="utf-8")
     fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
@@ -286,7 +287,7 @@ def test_a_line_break_past_the_sample_makes_the_reader_read_again_minding_quotes
     monkeypatch.setattr(fastcsv, "HEAD_BYTES", 2000)  # about 200 rows
     quotes = []
     real = transcode.to_utf8
-    monkeypatch.setattr(transcode, "to_utf8", lambda *a, **k: quotes.append(k["quote"]) or real(*a, **k))
+    monkeypatch.setattr(transcode, "to_utf8", lambda *a, **k: quotes.append(k.get("quote")) or real(*a, **k))
     lines = ["番号,名称,備考"] + [f"{i},施設{i},なし" for i in range(1, 400)]
     lines[first_break_row] = f'{first_break_row},施設,"第２月曜日\n休館"'
     path = tmp_path / "late.csv"
@@ -310,3 +311,46 @@ def test_a_split_inside_a_quoted_field_is_transcoded_again_in_one_part(tmp_path,
     fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
     assert fast == slow and calls == [2, 1]
     assert [r["note"] for r in fast["typed"]] == [note, "x"]
+
+
+def random_table_with_line_breaks(seed: int) -> tuple[str, str]:
+    """A regular CSV (every record has every field) full of quoted line breaks (LF, CRLF or both),
+    blank rows and empty lines."""
+    import random
+
+    rng = random.Random(seed)
+    newline = rng.choice(["\n", "\r\n"])
+    cells = [
+        lambda: str(rng.randint(-999, 99999)),
+        lambda: rng.choice(["髙松", "①番町", "㈱ひらく", "～別館", "abc", "有", "無"]),
+        lambda: "",
+        lambda: '"' + rng.choice(["a,b", '引用""符', "", "x"]) + '"',
+        lambda: '"' + rng.choice(["第２月曜日", "", '""']) + rng.choice(["\n", "\r\n", "\n\n", newline + newline])
+        + rng.choice(["休館", "", "9:00,10:00"]) + '"',
+    ]
+    lines = ["番号,名称,備考"]
+    for number in range(1, rng.randint(20, 80)):
+        roll = rng.random()
+        if roll < 0.05:
+            lines.append(",,")  # a blank row
+        elif roll < 0.1:
+            lines.append("")  # an empty line
+        else:
+            lines.append(",".join([str(number), rng.choice(cells)(), rng.choice(cells)()]))
+    lines.append(f"{number + 1},last,end")
+    # In some files a few records end in the other line end, as Python's csv module allows.
+    other = {"\n": "\r\n", "\r\n": "\n"}[newline] if rng.random() < 0.3 else newline
+    text = "".join(line + (other if rng.random() < 0.1 else newline) for line in lines)
+    return text, rng.choice(["utf-8", "cp932"])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_tables_with_line_breaks_read_the_same_both_ways(seed, tmp_path, data_dir, monkeypatch):
+    text, encoding = random_table_with_line_breaks(seed)
+    # Small parts and samples, so splits fall inside fields and breaks lie past the sample.
+    monkeypatch.setattr(transcode, "MIN_PART_BYTES", 200)
+    monkeypatch.setattr(fastcsv, "HEAD_BYTES", [100, 400, 1 << 20][seed % 3])
+    path = tmp_path / "random.csv"
+    path.write_bytes(text.encode(encoding))
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow

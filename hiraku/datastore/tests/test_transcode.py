@@ -80,10 +80,26 @@ def test_awk_numbers_lines_and_leaves_empty_ones_out(tmp_path):
 
 @pytest.mark.skipif(transcode.line_numberer() is None, reason="no awk")
 def test_awk_minding_quotes_numbers_only_the_lines_that_start_a_record(tmp_path):
-    data = b'a,b\r\n1,"x\r\n\r\ny"\r\n\r\n2,"p""q"\r\n3,"open\r\n'
+    # Records end in LF alone; CRLF inside a quoted field stays.
+    data = b'a,b\r\n1,"x\r\n\r\ny"\r\n\r\n2,"p""q"\n3,"open\r\n'
     path = tmp_path / "in.csv"
     path.write_bytes(data)
     parts, checks = transcode.to_utf8(path, "utf-8", 0, len(data), tmp_path, file_size=len(data), workers=1,
-                                      number_lines=transcode.line_numberer(), delimiter=",", quote='"')
-    assert parts[0].read_bytes() == b'1,a,b\r\n2,1,"x\r\n\r\ny"\r\n6,2,"p""q"\r\n7,3,"open\r\n'
+                                      number_lines=transcode.line_numberer(), delimiter=",", quote='"',
+                                      first_line=b"0,,\n")
+    assert parts[0].read_bytes() == b'0,,\n1,a,b\n2,1,"x\r\n\r\ny"\n6,2,"p""q"\n7,3,"open\r\n'
     assert (checks[0].lines, checks[0].empty_lines, checks[0].continued_lines, checks[0].open_quote) == (7, 1, 2, True)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 1 << 20])
+@pytest.mark.parametrize(("data", "bare_cr", "mixed"), [
+    (b"a,b\r\n1,2\r\n\r\n", False, False),
+    (b"a,b\n1,2\n", False, False),
+    (b'a,b\r\n1,"x\ny"\r\n2,z\n', False, True),  # Excel's cell line break in a CRLF file
+    (b"a,b\r1,2\r\n", True, False),
+    (b"a,b\r\n1,2\r", True, False),
+])
+def test_line_ends_are_judged_whatever_the_chunks(tmp_path, monkeypatch, chunk_size, data, bare_cr, mixed):
+    monkeypatch.setattr(transcode, "CHUNK_SIZE", chunk_size)
+    _, checks = transcoded(tmp_path, data, "utf-8")
+    assert (checks[0].bare_cr, checks[0].mixed_line_ends) == (bare_cr, mixed)
