@@ -13,11 +13,11 @@ record DuckDB rejects, bare CR line breaks, blanks next to a quote character
 in the rows read by Python, or more note rows below the table than the Python
 path would skip. While transcoding, awk puts each line's number in front of it
 and leaves empty lines out (counting them), so the reader takes ``_row`` from
-the file and runs in parallel. When a quoted field holds a line break, awk
-follows quotes instead, so each record keeps the number of the line it starts
-on: at once when such a field lies in the first megabyte, otherwise on a
-second reading, once the first shows fewer records than non-empty lines
-(:class:`SpansLines`). Where awk is missing, records are numbered by
+the file and runs in parallel. When a quoted field holds a line break or
+line ends mix CRLF and LF, awk follows quotes instead, so each record keeps
+the number of the line it starts on and ends in LF: at once when the first
+megabyte shows it, otherwise on a second reading, once the first shows fewer
+records than non-empty lines or mixed line ends (:class:`SpansLines`). Where awk is missing, records are numbered by
 position with a streaming window (exact because there must be one record per
 line; an empty line among the data or a field with a line break then also
 goes to Python).
