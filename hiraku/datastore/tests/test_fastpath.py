@@ -50,6 +50,8 @@ CASES = {
         "3,錦町集会所～別館,１行,-\n"
         "4,扇町会館,\"b\"\"\n,c\",5\n"
     ),
+    # Excel's line break (LF) inside header cells of a CRLF file.
+    "header_break.csv": "番号,\"人口\n（人）\",\"面積\n（㎡）\"\r\n1,\"1,200\",3.5\r\n2,８００,4\r\n".encode("cp932"),
 }
 
 
