@@ -117,9 +117,9 @@ class _Writer:
 # records than non-empty lines, which is how the reader notices it. Given the
 # quote character ``q``, awk follows quoted fields instead (an odd number of
 # quotes on a line opens or closes one; doubled quotes come in pairs; awk's
-# split gives one piece more than there are quotes) and
-# leaves the lines inside them as they are, so such a record keeps the number
-# of the line it starts on, as Python's reader counts it. It also drops the CR
+# split gives one piece more than there are quotes) and leaves the lines
+# inside them as they are, so such a record keeps the number of the line it
+# starts on, as Python's reader counts it. It also drops the CR
 # of a CRLF that ends a record (one inside a quoted field is the field's), so
 # records end in LF alone even where CRLF and LF are mixed, as in a CRLF file
 # whose cells hold Excel's LF line breaks. That costs about a fifth more of
