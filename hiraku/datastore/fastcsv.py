@@ -17,10 +17,10 @@ the file and runs in parallel. When a quoted field holds a line break or
 line ends mix CRLF and LF, awk follows quotes instead, so each record keeps
 the number of the line it starts on and ends in LF: at once when the first
 megabyte shows it, otherwise on a second reading, once the first shows fewer
-records than non-empty lines or mixed line ends (:class:`SpansLines`). Where awk is missing, records are numbered by
-position with a streaming window (exact because there must be one record per
-line; an empty line among the data or a field with a line break then also
-goes to Python).
+records than non-empty lines or mixed line ends (:class:`SpansLines`). Where
+awk is missing, records are numbered by position with a streaming window
+(exact because there must be one record per line; an empty line among the
+data or a field with a line break then also goes to Python).
 """
 
 from __future__ import annotations
@@ -293,15 +293,24 @@ def _check_records(checks: list[transcode.OutputChecks], multiline: bool, number
 
 def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, parquet_options: str,
            ids_for: Callable[[list[int]], list[str]],
-           progress: Callable[[str, int, int | None], None],
-           multiline: bool = False) -> tuple[FastTable, list[int], list[str]]:
+           progress: Callable[[str, int, int | None], None]) -> tuple[FastTable, list[int], list[str]]:
     """Stage the file's rows as text (``textstage``); returns the table, kept column positions and their ids.
 
-    Raises :class:`NotRegular` when Python must read the file, :class:`SpansLines`
-    when it should be read again with ``multiline`` (quoted fields with line
-    breaks), :class:`EncodingFailed` when the encoding guessed from the sample
-    does not hold for the whole file.
+    Raises :class:`NotRegular` when Python must read the file, :class:`EncodingFailed`
+    when the encoding guessed from the sample does not hold for the whole file.
     """
+    args = (path, enc, dialect, con, work, parquet_options, ids_for, progress)
+    try:
+        return _ingest(*args, multiline=False)
+    except SpansLines:
+        return _ingest(*args, multiline=True)
+
+
+def _ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, parquet_options: str,
+            ids_for: Callable[[list[int]], list[str]], progress: Callable[[str, int, int | None], None],
+            multiline: bool) -> tuple[FastTable, list[int], list[str]]:
+    """:func:`ingest`, following quotes with awk when ``multiline`` or when the sample asks for it;
+    raises :class:`SpansLines` when a plain reading shows that it should have."""
     if enc.encoding not in FAST_ENCODINGS:
         raise NotRegular("encoding")
     size = path.stat().st_size

@@ -295,11 +295,7 @@ def _read_delimited(con, path: Path, fmt: str, work: Path, report: Progress, met
         try:
             dialect = delimited.sniff_dialect(delimited.read_sample(path, enc.encoding),
                                               prefer=DELIMITED_FORMATS.get(fmt))
-            try:
-                table, keep, ids = fastcsv.ingest(path, enc, dialect, con, work, PARQUET_OPTIONS, column_ids, report)
-            except fastcsv.SpansLines:
-                table, keep, ids = fastcsv.ingest(path, enc, dialect, con, work, PARQUET_OPTIONS, column_ids, report,
-                                                  multiline=True)
+            table, keep, ids = fastcsv.ingest(path, enc, dialect, con, work, PARQUET_OPTIONS, column_ids, report)
         except (fastcsv.NotRegular, fastcsv.EncodingFailed, UnicodeDecodeError):
             pass  # the Python reader below decides, with the whole file
         else:

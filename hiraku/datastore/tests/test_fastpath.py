@@ -152,7 +152,7 @@ def test_irregular_files_are_left_to_python(data, tmp_path):
         read_fast(path, tmp_path)
 
 
-def read_fast(path, tmp_path, multiline=False):
+def read_fast(path, tmp_path):
     from hiraku.datastore import delimited
     from hiraku.datastore.encoding import sniff_encoding
 
@@ -162,7 +162,7 @@ def read_fast(path, tmp_path, multiline=False):
     work.mkdir(exist_ok=True)
     with ingest._duckdb(work) as con:
         return fastcsv.ingest(path, enc, dialect, con, work, ingest.PARQUET_OPTIONS, ingest.column_ids,
-                              lambda *a: None, multiline=multiline)
+                              lambda *a: None)
 
 
 @pytest.mark.parametrize("name", ["municipal.csv", "bom.csv", "plain.tsv"])
