@@ -258,11 +258,10 @@ def _sentinel(dialect: delimited.Dialect, ncols: int) -> bytes:
     return ("0" + dialect.delimiter * ncols + "\n").encode()
 
 
-def _transcode(path: Path, enc: EncodingResult, dialect: delimited.Dialect, ncols: int, start: int, end: int,
-               work: Path, awk: str | None, multiline: bool, progress: Callable[[int], None]):
+def _transcode(path: Path, size: int, enc: EncodingResult, dialect: delimited.Dialect, ncols: int, start: int,
+               end: int, work: Path, awk: str | None, multiline: bool, progress: Callable[[int], None]):
     """``transcode.to_utf8`` for this file; in one part when a split fell inside a quoted field."""
-    options = {"file_size": path.stat().st_size, "number_lines": awk, "delimiter": dialect.delimiter,
-               "progress": progress}
+    options = {"file_size": size, "number_lines": awk, "delimiter": dialect.delimiter, "progress": progress}
     if multiline:
         options.update(quote=dialect.quotechar, first_line=_sentinel(dialect, ncols))
     parts, checks = transcode.to_utf8(path, enc.encoding, start, end, work, **options)
@@ -325,7 +324,7 @@ def _ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wo
     tail = _read_tail(path, enc, dialect, plan.ncols, start, size)
     progress("decode", 0, tail.cut - start)  # at once: the transcoder reports only every half second
     try:
-        parts, part_checks = _transcode(path, enc, dialect, plan.ncols, start, tail.cut, work, awk, multiline,
+        parts, part_checks = _transcode(path, size, enc, dialect, plan.ncols, start, tail.cut, work, awk, multiline,
                                         lambda done: progress("decode", done, tail.cut - start))
     except transcode.DecodeFailure as failure:
         raise EncodingFailed(failure) from failure
