@@ -93,12 +93,14 @@ _FIRST_CHARS = "0123456789+-△▲明大昭平令MTSHRmtshrFf有無" + "".join(_
 def blank_to_null(column: str) -> str:
     """The cell as written, or NULL when it holds only whitespace.
 
-    Only a cell that starts with a character that could be whitespace (none
-    lies in 33–127 or above U+3000) pays for the regular expression.
+    Only a cell whose first character could be whitespace (below ``!``, or
+    from U+0085 to U+3000) pays for the regular expression. Strings compare
+    by their UTF-8 bytes, which order as code points do; comparing is about
+    twice as fast as looking at the first character with ``ascii()``.
     """
+    maybe_blank = f"({column} < '!' OR ({column} >= '\u0085' AND {column} < '\u3001'))"
     blank = f"regexp_full_match({column}, {literal(_WS_CLASS + '*')})"
-    return (f"CASE WHEN ascii({column}) BETWEEN 33 AND 127 OR ascii({column}) > 12288 THEN {column} "
-            f"WHEN {blank} THEN NULL ELSE {column} END")
+    return f"CASE WHEN {maybe_blank} AND {blank} THEN NULL ELSE {column} END"
 
 
 def _trimmed(column: str) -> str:

@@ -90,3 +90,10 @@ def test_markers_and_blanks_become_null(con):
     converted = ", ".join(T.converted(i, kind) for i, kind in enumerate(kinds))
     got = con.execute(f"SELECT {converted} FROM ({T.cell_layers(source, list('abcd'), [], kinds)})").fetchone()
     assert got == (None, None, dt.datetime(2023, 4, 1), None)
+
+
+def test_blank_cells_become_null_like_python_strip(con):
+    edges = ["", "!", "\x7f", "\x84", "\x85x", "é", "\u2fff", "\u3001", "\u3041", "あ", " x", "x ", "\u3000あ"]
+    cells = edges + [ws for ws in T.WHITESPACE] + [ws * 3 for ws in T.WHITESPACE] + [ws + "1" for ws in T.WHITESPACE]
+    rows = con.execute(f"SELECT v, {T.blank_to_null('v')} FROM (SELECT unnest(?) AS v)", [cells]).fetchall()
+    assert [(v, None if not v.strip() else v) for v in cells] == rows
