@@ -2,7 +2,9 @@
 
 A download is derived from the published typed Parquet file and cached
 beside it (``v<N>.dump.<format>``), written to a temporary name and renamed,
-so concurrent requests never read a half-written file. Only our own
+so concurrent requests never read a half-written file. A download of
+selected rows (CKAN's dump with ``q``, ``filters``, ``sort``…) is written
+from the rows ``search.export`` selected instead and not kept. Only our own
 statements run on these connections: user input never reaches the SQL text
 except as validated column names.
 """
@@ -56,12 +58,17 @@ def coordinate_columns(columns: list[dict]) -> tuple[str, str] | None:
     return (lat, lon) if lat and lon else None
 
 
-def dump_path(parquet: Path, fmt: str, columns: list[dict]) -> Path:
-    """The cached download of ``parquet`` in ``fmt``, built on first use."""
+def format_spec(fmt: str) -> DumpFormat:
     spec = FORMATS.get(fmt)
     if spec is None:
         raise DumpError(_("Unknown format %(format)s. Choose one of: %(choices)s.")
                         % {"format": fmt, "choices": ", ".join(FORMATS)})
+    return spec
+
+
+def dump_path(parquet: Path, fmt: str, columns: list[dict]) -> Path:
+    """The cached download of ``parquet`` in ``fmt``, built on first use."""
+    spec = format_spec(fmt)
     coordinates = coordinate_columns(columns)
     if spec.needs_coordinates and coordinates is None:
         raise DumpError(_("This table has no latitude and longitude columns, so there is no GeoJSON."))
@@ -72,11 +79,26 @@ def dump_path(parquet: Path, fmt: str, columns: list[dict]) -> Path:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        _WRITERS[fmt](parquet, tmp, coordinates)
+        _WRITERS[fmt](f"(SELECT * FROM read_parquet({_literal(parquet)}) ORDER BY _id)", tmp, coordinates)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def write_rows(rows: Path, fmt: str, target: Path, columns: list[dict]) -> None:
+    """Write ``rows`` (a Parquet file of selected rows, in the order they are to be listed) as ``fmt``.
+
+    ``columns`` are the table's, for the coordinates a GeoJSON file needs;
+    raises DumpError when the format is unknown or the rows lack them.
+    """
+    coordinates = coordinate_columns(columns)
+    if format_spec(fmt).needs_coordinates:
+        with _connect() as con:
+            names = {d[0] for d in con.execute(f"SELECT * FROM read_parquet({_literal(rows)}) LIMIT 0").description}
+        if coordinates is None or not set(coordinates) <= names:
+            raise DumpError(_("GeoJSON needs the latitude and longitude columns, and these rows have none."))
+    _WRITERS[fmt](f"read_parquet({_literal(rows)})", target, coordinates)
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -90,25 +112,25 @@ def _literal(text: str | Path) -> str:
 
 
 def _write_delimited(delimiter: str):
-    def write(parquet: Path, target: Path, coordinates) -> None:
+    def write(source: str, target: Path, coordinates) -> None:
         with _connect() as con:
-            con.execute(f"COPY (SELECT * FROM read_parquet({_literal(parquet)}) ORDER BY _id) "
+            con.execute(f"COPY (SELECT * FROM {source}) "
                         f"TO {_literal(target)} (FORMAT csv, HEADER, DELIMITER {_literal(delimiter)})")
     return write
 
 
-def _batches(parquet: Path):
+def _batches(source: str):
     with _connect() as con:
-        cursor = con.execute(f"SELECT * FROM read_parquet({_literal(parquet)}) ORDER BY _id")
+        cursor = con.execute(f"SELECT * FROM {source}")
         names = [d[0] for d in cursor.description]
         yield names
         while rows := cursor.fetchmany(FETCH_ROWS):
             yield rows
 
 
-def _write_json(parquet: Path, target: Path, coordinates) -> None:
+def _write_json(source: str, target: Path, coordinates) -> None:
     """CKAN's JSON dump shape: {"fields": [{"id"}...], "records": [[...], ...]}."""
-    batches = _batches(parquet)
+    batches = _batches(source)
     names = next(batches)
     with target.open("w", encoding="utf-8") as out:
         out.write('{"fields": ' + json.dumps([{"id": n} for n in names], ensure_ascii=False) + ',\n"records": [')
@@ -120,9 +142,9 @@ def _write_json(parquet: Path, target: Path, coordinates) -> None:
         out.write("\n]}\n")
 
 
-def _write_geojson(parquet: Path, target: Path, coordinates) -> None:
+def _write_geojson(source: str, target: Path, coordinates) -> None:
     lat, lon = coordinates
-    batches = _batches(parquet)
+    batches = _batches(source)
     names = next(batches)
     lat_i, lon_i = names.index(lat), names.index(lon)
     with target.open("w", encoding="utf-8") as out:
@@ -142,17 +164,17 @@ def _write_geojson(parquet: Path, target: Path, coordinates) -> None:
         out.write("\n]}\n")
 
 
-def _write_xlsx(parquet: Path, target: Path, coordinates) -> None:
+def _write_xlsx(source: str, target: Path, coordinates) -> None:
     from openpyxl import Workbook
 
     with _connect() as con:
-        count = con.execute(f"SELECT count(*) FROM read_parquet({_literal(parquet)})").fetchone()[0]
+        count = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
     if count > XLSX_MAX_ROWS:
-        raise DumpError(_("The table has %(count)s rows, more than an Excel sheet can hold; download CSV instead.")
+        raise DumpError(_("These are %(count)s rows, more than an Excel sheet can hold; download CSV instead.")
                         % {"count": count})
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("data")
-    batches = _batches(parquet)
+    batches = _batches(source)
     sheet.append(next(batches))
     for rows in batches:
         for row in rows:
@@ -160,11 +182,10 @@ def _write_xlsx(parquet: Path, target: Path, coordinates) -> None:
     workbook.save(target)
 
 
-def _write_parquet(parquet: Path, target: Path, coordinates) -> None:
-    """The table in row order (the stored file is written out of order, see ``ingest``), snappy for any reader."""
+def _write_parquet(source: str, target: Path, coordinates) -> None:
+    """The rows in order (the stored file is written out of order, see ``ingest``), snappy for any reader."""
     with _connect() as con:
-        con.execute(f"COPY (SELECT * FROM read_parquet({_literal(parquet)}) ORDER BY _id) "
-                    f"TO {_literal(target)} (FORMAT parquet, COMPRESSION snappy)")
+        con.execute(f"COPY (SELECT * FROM {source}) TO {_literal(target)} (FORMAT parquet, COMPRESSION snappy)")
 
 
 _WRITERS = {

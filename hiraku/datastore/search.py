@@ -10,8 +10,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
+import threading
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +27,9 @@ from .query import open_table, quote_identifier, run
 
 MAX_LIMIT = 32000
 DEFAULT_LIMIT = 100
+# A download of selected rows may take longer than a page of them.
+EXPORT_TIMEOUT = 120.0
+EXPORT_BATCH_ROWS = 50_000
 
 # DuckDB type (prefix) → the type name CKAN's datastore reports.
 _CKAN_TYPES = (
@@ -50,7 +56,7 @@ class SearchRequest:
     q: str | dict[str, str] | None = None
     distinct: bool = False
     sort: str | list[str] | None = None
-    limit: int = DEFAULT_LIMIT
+    limit: int | None = DEFAULT_LIMIT  # None: every row (exports only)
     offset: int = 0
     include_total: bool = True
 
@@ -156,6 +162,47 @@ def _where(request: SearchRequest, columns: dict[str, str]) -> tuple[list[str], 
     return clauses + q_sql, params + q_params
 
 
+# CKAN's /datastore/dump parameters that select rows (``plain`` and ``language`` are accepted and
+# change nothing: full text here has one way of matching).
+DUMP_SELECTION = ("q", "full_text", "filters", "sort", "fields", "distinct", "limit", "offset")
+
+
+def dump_request(params: Mapping[str, str]) -> SearchRequest | None:
+    """The rows a ``/datastore/dump`` query string selects, or None when it selects the whole table.
+
+    Raises SearchInputError for a value that cannot be read (the columns are checked later).
+    """
+    if not any(params.get(name) not in (None, "") for name in DUMP_SELECTION):
+        return None
+    q: str | dict | None = params.get("q") or params.get("full_text") or None
+    if q and q.lstrip().startswith("{"):
+        q = _json_object(q, "q")
+    filters = _json_object(params["filters"], "filters") if params.get("filters") else {}
+    fields = [name.strip() for name in params.get("fields", "").split(",") if name.strip()] or None
+    return SearchRequest(fields=fields, filters=filters, q=q, sort=params.get("sort") or None,
+                         distinct=params.get("distinct", "").lower() in ("true", "1", "yes"),
+                         limit=_count(params, "limit"), offset=_count(params, "offset") or 0, include_total=False)
+
+
+def _json_object(text: str, name: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise SearchInputError(name, _("Must be a JSON object, e.g. %(example)s") % {"example": '{"列名": "値"}'})
+    return value
+
+
+def _count(params: Mapping[str, str], name: str) -> int | None:
+    text = params.get(name)
+    if text in (None, ""):
+        return None
+    if not text.strip().isdigit() or not text.strip().isascii():
+        raise SearchInputError(name, _("Must be a whole number of 0 or more"))
+    return int(text)
+
+
 def filter_clauses(filters: dict[str, Any] | None, columns: dict[str, str]) -> tuple[list[str], list[Any]]:
     """``filters`` (column → value or list of values, None for null) as SQL clauses and bound values."""
     clauses: list[str] = []
@@ -254,24 +301,68 @@ def result_fields(selected: list[str], columns: dict[str, str]) -> list[dict[str
     return [{"id": n, "type": ckan_type(columns[n])} for n in selected]
 
 
+@dataclass
+class _Query:
+    selected: list[str]
+    select: str  # the selected columns as SQL
+    where: str
+    params: list[Any]
+    sql: str  # every matching row, in order, without LIMIT
+
+
+def _query(request: SearchRequest, columns: dict[str, str]) -> _Query:
+    selected = selected_fields(request, columns)
+    clauses, params = _where(request, columns)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    order = sort_order(request, columns, selected)
+    order_sql = ", ".join(f"{quote_identifier(n)} {'DESC' if desc else 'ASC'}" for n, desc in order)
+    select = ", ".join(quote_identifier(n) for n in selected)
+    distinct = "DISTINCT " if request.distinct else ""
+    return _Query(selected, select, where, params, f"SELECT {distinct}{select} FROM data{where} ORDER BY {order_sql}")
+
+
+def _columns(con) -> dict[str, str]:
+    return dict(run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")[1])
+
+
 def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult:
     """Run ``request`` against the table; raises SearchInputError for bad parameters."""
     with open_table(parquet_path) as con:
-        columns = dict(run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")[1])
-        selected = selected_fields(request, columns)
-        clauses, params = _where(request, columns)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        order = sort_order(request, columns, selected)
-        order_sql = ", ".join(f"{quote_identifier(n)} {'DESC' if desc else 'ASC'}" for n, desc in order)
-        select = ", ".join(quote_identifier(n) for n in selected)
-        distinct = "DISTINCT " if request.distinct else ""
-        sql = f"SELECT {distinct}{select} FROM data{where} ORDER BY {order_sql} LIMIT ? OFFSET ?"
+        columns = _columns(con)
+        query = _query(request, columns)
         try:
-            rows = run(con, sql, params + [int(request.limit), int(request.offset)])[1]
+            rows = run(con, f"{query.sql} LIMIT ? OFFSET ?", query.params + [int(request.limit), int(request.offset)])[1]
             total = None
             if request.include_total:
-                counted = f"SELECT DISTINCT {select} FROM data{where}" if request.distinct else f"SELECT 1 FROM data{where}"
-                total = run(con, f"SELECT count(*) FROM ({counted})", params)[1][0][0]
+                counted = (f"SELECT DISTINCT {query.select} FROM data{query.where}" if request.distinct
+                           else f"SELECT 1 FROM data{query.where}")
+                total = run(con, f"SELECT count(*) FROM ({counted})", query.params)[1][0][0]
         except duckdb.ConversionException as error:
             raise SearchInputError("filters", _("A filter value does not match the column's type.")) from error
-    return SearchResult(fields=result_fields(selected, columns), rows=rows, total=total)
+    return SearchResult(fields=result_fields(query.selected, columns), rows=rows, total=total)
+
+
+def export(parquet_path: str | Path, request: SearchRequest, target: Path, timeout: float = EXPORT_TIMEOUT) -> None:
+    """Write the rows ``request`` selects to ``target`` as Parquet, in order.
+
+    Every matching row unless ``request.limit`` is set (None means no limit).
+    The rows stream through in Arrow batches, so memory stays bounded;
+    raises SearchInputError for bad parameters.
+    """
+    import pyarrow.parquet as pq
+
+    with open_table(parquet_path) as con:
+        query = _query(request, _columns(con))
+        paging = " LIMIT ? OFFSET ?" if request.limit is not None else " OFFSET ?"
+        params = query.params + ([int(request.limit)] if request.limit is not None else []) + [int(request.offset)]
+        timer = threading.Timer(timeout, con.interrupt)
+        timer.start()
+        try:
+            reader = con.execute(query.sql + paging, params).fetch_record_batch(EXPORT_BATCH_ROWS)
+            with pq.ParquetWriter(target, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+        except duckdb.ConversionException as error:
+            raise SearchInputError("filters", _("A filter value does not match the column's type.")) from error
+        finally:
+            timer.cancel()

@@ -8,7 +8,9 @@ job never takes data away from readers.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -323,6 +325,22 @@ def fields(table: DatastoreTable, index: int = 0) -> list[dict]:
 def dump_file(table: DatastoreTable, fmt: str, index: int = 0) -> Path:
     """The table as a file in ``fmt`` (see dumps.FORMATS); raises dumps.DumpError."""
     return dumps.dump_path(parquet_path(table, index), fmt, table.columns(index))
+
+
+@contextmanager
+def selected_rows_file(table: DatastoreTable, fmt: str, request: table_search.SearchRequest, index: int = 0):
+    """The rows ``request`` selects, as a temporary file in ``fmt`` that is removed on leaving.
+
+    Raises dumps.DumpError or search.SearchInputError. An open handle keeps
+    reading the file after it is removed, so a response may stream it.
+    """
+    spec = dumps.format_spec(fmt)
+    with tempfile.TemporaryDirectory(prefix="hiraku-dump-") as work:
+        rows = Path(work) / "rows.parquet"
+        table_search.export(parquet_path(table, index), request, rows)
+        target = Path(work) / f"selected.{spec.extension}"
+        dumps.write_rows(rows, fmt, target, table.columns(index))
+        yield target
 
 
 def download_name(table: DatastoreTable, fmt: str, index: int = 0) -> str:

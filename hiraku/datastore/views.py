@@ -1,4 +1,4 @@
-"""CKAN's ``/datastore/dump/<resource_id>``: the whole table as a file."""
+"""CKAN's ``/datastore/dump/<resource_id>``: the whole table, or the rows a query selects, as a file."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 from hiraku.catalog import services as catalog
 
 from . import dumps, services
+from . import search as table_search
 
 CHUNK = 1 << 16
 
@@ -23,24 +24,40 @@ def dump(request, resource_id):
     except catalog.NotFound as error:
         raise Http404 from error
     try:
-        path = services.dump_file(table, fmt, index)
+        selection = table_search.dump_request(request.GET)
+        if selection is None:
+            response = _file_response(services.dump_file(table, fmt, index).open("rb"), fmt, bom)
+        else:
+            with services.selected_rows_file(table, fmt, selection, index) as path:
+                response = _file_response(path.open("rb"), fmt, bom)  # still readable once removed
     except dumps.DumpError as error:
-        return HttpResponseBadRequest(str(error.message), content_type="text/plain; charset=utf-8")
+        return _bad_request(error.message)
+    except table_search.SearchInputError as error:
+        return _bad_request(f"{error.field}: {error.message}")
     if request.method == "GET":
         catalog.record_usage(table.resource.dataset, kind="download",
                              user_agent=request.headers.get("User-Agent", ""))
-    spec = dumps.FORMATS[fmt]
-    filename = services.download_name(table, fmt, index)
+    response["Content-Disposition"] = content_disposition_header(True, services.download_name(table, fmt, index))
+    return response
+
+
+def _bad_request(message) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(str(message), content_type="text/plain; charset=utf-8")
+
+
+def _file_response(handle, fmt: str, bom: bool):
+    content_type = dumps.FORMATS[fmt].content_type
     if bom and fmt in ("csv", "tsv"):
-        response = StreamingHttpResponse(_with_bom(path), content_type=spec.content_type)
-        response["Content-Length"] = str(path.stat().st_size + len(dumps.UTF8_BOM))
-        response["Content-Disposition"] = content_disposition_header(True, filename)
+        size = handle.seek(0, 2)
+        handle.seek(0)
+        response = StreamingHttpResponse(_with_bom(handle), content_type=content_type)
+        response["Content-Length"] = str(size + len(dumps.UTF8_BOM))
         return response
-    return FileResponse(path.open("rb"), content_type=spec.content_type, as_attachment=True, filename=filename)
+    return FileResponse(handle, content_type=content_type)
 
 
-def _with_bom(path):
+def _with_bom(handle):
     yield dumps.UTF8_BOM
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
+    with handle:
+        while chunk := handle.read(CHUNK):
             yield chunk

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -133,6 +136,63 @@ def test_dump_csv_with_bom_for_excel(client, toilets):
 def test_dump_bad_input(client, toilets):
     assert client.get(f"/datastore/dump/{toilets.pk}", {"format": "docx"}).status_code == 400
     assert client.get("/datastore/dump/0193b2c4-7a1e-7cc2-9d1a-3f5b7e2a1c00").status_code == 404
+
+
+def _dump(client, toilets, **params):
+    response = client.get(f"/datastore/dump/{toilets.pk}", params)
+    if response.status_code != 200:
+        return response, response.content.decode("utf-8")
+    body = b"".join(response.streaming_content)
+    return response, body.decode("utf-8") if params.get("format", "csv") in ("csv", "tsv", "json") else body
+
+
+def test_dump_of_selected_rows_like_ckan(client, toilets):
+    """CKAN's dump takes datastore_search's q, filters, sort, fields, limit and offset."""
+    response, text = _dump(client, toilets, filters='{"多目的トイレ": true}', sort="男性トイレ総数 desc",
+                           fields="名称,男性トイレ総数")
+    assert response.status_code == 200 and "toilets.csv" in response["Content-Disposition"]
+    assert text.splitlines() == ["名称,男性トイレ総数", "髙松駅前トイレ,3", "栗林公園北門トイレ,2"]
+    _, text = _dump(client, toilets, q="公園", fields="_id,名称", format="tsv", limit="1", offset="1")
+    assert text.splitlines() == ["_id\t名称", "3\t栗林公園北門トイレ"]
+    _, text = _dump(client, toilets, q='{"名称": "髙松"}', format="json")
+    assert json.loads(text)["records"][0][2] == "髙松駅前トイレ" and len(json.loads(text)["records"]) == 1
+    response, body = _dump(client, toilets, filters='{"ID": [2, 3]}', format="csv", bom="true")
+    assert body.startswith("\ufeff_id,ID,名称") and len(body.splitlines()) == 3
+    assert int(response["Content-Length"]) == len(body.encode("utf-8"))
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "geojson", "parquet"])
+def test_dump_of_selected_rows_in_binary_formats(client, toilets, fmt):
+    response, body = _dump(client, toilets, q="公園", format=fmt)
+    assert response.status_code == 200
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+        rows = list(load_workbook(io.BytesIO(body), read_only=True).active.values)
+        assert [r[2] for r in rows] == ["名称", "中央公園トイレ", "栗林公園北門トイレ"]
+    elif fmt == "geojson":
+        assert [f["properties"]["ID"] for f in json.loads(body)["features"]] == [2, 3]
+    else:
+        import pyarrow.parquet as pq
+        assert pq.read_table(io.BytesIO(body)).column("ID").to_pylist() == [2, 3]
+
+
+def test_dump_of_selected_rows_bad_input(client, toilets):
+    for params, named in [({"filters": "{broken"}, "filters"), ({"filters": '{"nothing": 1}'}, "filters"),
+                          ({"filters": '{"男性トイレ総数": "many"}'}, "filters"), ({"sort": "nothing"}, "sort"),
+                          ({"fields": "名称,unknown"}, "fields"), ({"limit": "-1"}, "limit"),
+                          ({"offset": "ten"}, "offset")]:
+        response, body = _dump(client, toilets, **params)
+        assert response.status_code == 400, params
+        assert body.startswith(named + ": "), body
+    assert _dump(client, toilets, limit="-1")[1] == "limit: 0 以上の整数で指定してください"  # Japanese first
+    client.cookies["django_language"] = "en"  # the language switch
+    english = client.get(f"/datastore/dump/{toilets.pk}", {"limit": "-1"})
+    del client.cookies["django_language"]
+    assert english.content.decode() == "limit: Must be a whole number of 0 or more"
+    response, body = _dump(client, toilets, q="公園", fields="名称", format="geojson")
+    assert response.status_code == 400 and "GeoJSON" in body
+    response, _ = _dump(client, toilets, q="公園", format="docx")
+    assert response.status_code == 400
 
 
 def test_datastore_search_sql(client, toilets, city, django_capture_on_commit_callbacks):
