@@ -49,6 +49,14 @@ class SearchInputError(Exception):
         self.message = message
 
 
+class ExportTooLarge(Exception):
+    """The rows a download selects could not be gathered within the time and memory allowed."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
 @dataclass
 class SearchRequest:
     fields: list[str] | None = None
@@ -364,5 +372,8 @@ def export(parquet_path: str | Path, request: SearchRequest, target: Path, timeo
                     writer.write_batch(batch)
         except duckdb.ConversionException as error:
             raise SearchInputError("filters", _("A filter value does not match the column's type.")) from error
+        except (duckdb.InterruptException, duckdb.OutOfMemoryException) as error:
+            raise ExportTooLarge(_("Selecting these rows takes too long or too much memory. Narrow the "
+                                   "selection (filters, q, fields, limit) or download the whole table.")) from error
         finally:
             timer.cancel()

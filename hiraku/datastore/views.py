@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
@@ -34,6 +34,8 @@ def dump(request, resource_id):
         return _bad_request(error.message)
     except table_search.SearchInputError as error:
         return _bad_request(f"{error.field}: {error.message}")
+    except table_search.ExportTooLarge as error:
+        return HttpResponse(str(error.message), status=503, content_type="text/plain; charset=utf-8")
     if request.method == "GET":
         catalog.record_usage(table.resource.dataset, kind="download",
                              user_agent=request.headers.get("User-Agent", ""))
