@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
@@ -177,6 +179,22 @@ def test_downloads_link_to_the_dump_in_every_format(client, shelters):
         assert f'href="{base}{fmt}"' in downloads, fmt
     assert "Excel" in downloads and "BOM" in downloads
     assert "/download/" in downloads  # the original file is listed first
+
+
+def test_filtered_rows_download_as_the_table_shows_them(client, shelters):
+    html = get(client, shelters).content.decode()
+    assert "条件に一致する" not in html  # no filters, no second list
+    html = get(client, shelters, "?f.区分=公民館&f.バリアフリー=はい&sort=収容人数&order=desc").content.decode()
+    downloads = html.split('id="downloads-title"', 1)[1].split("</section>", 1)[0]
+    assert "条件に一致する 8 行だけ" in downloads
+    links = re.findall(r'href="(/datastore/dump/[^"]+)"', downloads.split("条件に一致する", 1)[1])
+    assert len(links) == 5  # CSV for Excel, CSV, XLSX, JSON, GeoJSON
+    response = client.get(links[1].replace("&amp;", "&"))
+    text = b"".join(response.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["区分"] for r in rows} == {"公民館"} and {r["バリアフリー"] for r in rows} == {"true"}
+    capacities = [int(r["収容人数"]) for r in rows]
+    assert len(rows) == 8 and capacities == sorted(capacities, reverse=True)
 
 
 def test_map_section_only_with_coordinates(client, shelters, staff_user, run_on_commit):

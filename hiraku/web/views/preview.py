@@ -9,6 +9,7 @@ JavaScript: paging, sorting, filters and the chart form are links and GET forms.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -80,6 +81,10 @@ DOWNLOADS = (
     ("geojson", False, _("GeoJSON (map points)")),
     ("parquet", False, _("Parquet")),
 )
+
+
+# A download of filtered rows is built for each request: the formats people open themselves.
+SELECTION_DOWNLOADS = tuple(d for d in DOWNLOADS if d[0] in ("csv", "xlsx", "json", "geojson"))
 
 
 class BadParameter(Exception):
@@ -201,6 +206,7 @@ class TablePreview:
     next_url: str = ""
     clear_filters_url: str = ""
     size_options: tuple = PAGE_SIZES
+    selection: dict[str, str] = field(default_factory=dict)  # the dump parameters of the filtered rows
 
     @property
     def first(self) -> int:
@@ -272,6 +278,7 @@ class DatastorePage:
     chart: ChartView | None = None
     map: dict | None = None
     downloads: list[dict] = field(default_factory=list)
+    selection_downloads: list[dict] = field(default_factory=list)  # of the rows the filters keep
     dictionary: list[dict] = field(default_factory=list)
     error: str = ""
     unavailable: bool = False
@@ -411,6 +418,11 @@ def build_preview(table: DatastoreTable, index: int, params: QueryDict, columns:
     if page < page_count:
         preview.next_url = _query(params, PREVIEW_ANCHOR, page=page + 1)
     if active:
+        preview.selection = {"sort": sort_spec}
+        if filters:
+            preview.selection["filters"] = json.dumps(filters, ensure_ascii=False)
+        if contains:
+            preview.selection["q"] = json.dumps(contains, ensure_ascii=False)
         cleared = params.copy()
         for key in [k for k in cleared if k.startswith(FILTER_PREFIX)]:
             cleared.pop(key)
@@ -508,14 +520,16 @@ def _dictionary_rows(table: DatastoreTable, index: int) -> list[dict]:
     return rows
 
 
-def _downloads(table: DatastoreTable, index: int, has_coordinates: bool) -> list[dict]:
+def _downloads(table: DatastoreTable, index: int, has_coordinates: bool, selection: dict | None = None,
+               formats: tuple = DOWNLOADS) -> list[dict]:
+    """Links to the table's downloads; with ``selection`` (dump parameters), of the rows it selects."""
     base = reverse("datastore:dump", kwargs={"resource_id": table.resource_id})
     sheet = table.tables[index].get("name") if len(table.tables) > 1 else None
     out = []
-    for fmt, bom, label in DOWNLOADS:
+    for fmt, bom, label in formats:
         if fmt == "geojson" and not has_coordinates:
             continue
-        query = {"format": fmt}
+        query = {"format": fmt, **(selection or {})}
         if bom:
             query["bom"] = "true"
         if sheet:
@@ -579,7 +593,7 @@ def datastore_page(request, resource) -> DatastorePage | None:
         logger.exception("datastore preview of resource %s failed", resource.pk)
         page.unavailable = True
         page.preview = page.chart = page.map = None
-        page.profile, page.downloads, page.dictionary = [], [], []
+        page.profile, page.downloads, page.selection_downloads, page.dictionary = [], [], [], []
     return page
 
 
@@ -603,6 +617,9 @@ def _fill_sections(request, resource, table: DatastoreTable, index: int, page: D
         page.status_code = 400
     page.map = _map(resource, table, index, params, columns)
     page.downloads = _downloads(table, index, page.map is not None)
+    if page.preview and page.preview.selection and page.preview.total:
+        page.selection_downloads = _downloads(table, index, page.map is not None, page.preview.selection,
+                                              SELECTION_DOWNLOADS)
     if request.user.is_authenticated and permissions.can_edit_dataset(request.user, resource.dataset):
         page.dictionary = _dictionary_rows(table, index)
 
