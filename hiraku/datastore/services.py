@@ -423,16 +423,22 @@ def push_upsert(actor, resource_id: str, records, method: str, *, force: bool = 
         return _publish_pushed(resource, table, fields, rows, table.primary_key)
 
 
-def push_delete(actor, resource_id: str, filters: dict | None, *, force: bool = False) -> DatastoreTable | None:
-    """datastore_delete: remove matching rows, or the whole table when no filters are given."""
+def push_delete(actor, resource_id: str, filters: dict | None, *, force: bool = False,
+                keep_table: bool = False) -> DatastoreTable | None:
+    """datastore_delete: remove matching rows, or the whole table when no filters are given.
+
+    With ``keep_table`` (datastore_records_delete) no filters remove every row
+    and the table stays, with its columns and primary key.
+    """
     with transaction.atomic():
         resource, table = _editable_table(actor, resource_id, force=force)
-        if not filters:
+        if not filters and not keep_table:
             table.delete()
             transaction.on_commit(lambda: index_dataset(resource.dataset_id))
             return None
         fields = push.fields_from_sidecar(table.schema)
-        rows = push.delete_rows(push.read_rows(_directory(resource), table.version), filters, fields)
+        existing = push.read_rows(_directory(resource), table.version)
+        rows = push.delete_rows(existing, filters, fields) if filters else []
         return _publish_pushed(resource, table, fields, rows, table.primary_key)
 
 

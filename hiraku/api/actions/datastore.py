@@ -269,6 +269,27 @@ def datastore_delete(context, data):
     return {"resource_id": resource_id, "filters": filters}
 
 
+@registry.action(side_effect_free=False)
+def datastore_records_delete(context, data):
+    """Delete the rows matching ``filters``; ``{}`` deletes every row and keeps the table (CKAN 2.10).
+
+    :param resource_id: the resource (alias: ``id``)
+    :param filters: JSON object, column → value or list of values (required)
+    :param force: change a table that was built from an uploaded file
+    """
+    params = Params(data)
+    resource_id = params.string("resource_id") or params.string("id")
+    if not resource_id:
+        params.add_error("resource_id", _("Missing value"))
+    filters = _json_param(params, "filters", dict)
+    if filters is None and "filters" not in params.errors:
+        params.add_error("filters", _("Missing value"))
+    force = params.boolean("force", False)
+    params.raise_if_invalid()
+    _push_errors(services.push_delete, context.user, resource_id, filters, force=force, keep_table=True)
+    return {"resource_id": resource_id, "filters": filters}
+
+
 @registry.action()
 def datastore_search_sql(context, data):
     """Run one read-only SELECT over published, public tables (a resource id is a table name).

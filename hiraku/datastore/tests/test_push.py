@@ -72,6 +72,19 @@ def test_delete_rows_then_table(client, token, pushed):
     error_of(call_get(client, "datastore_search", resource_id=pushed), 404, "Not Found Error")
 
 
+def test_records_delete_keeps_the_table(client, token, pushed):
+    """CKAN 2.10's datastore_records_delete: filters are required, and {} empties the table without dropping it."""
+    error = error_of(post(client, "datastore_records_delete", token, resource_id=pushed), 409, "Validation Error")
+    assert "filters" in error
+    result_of(post(client, "datastore_records_delete", token, resource_id=pushed, filters={"施設ID": "A-1"}))
+    assert [r["施設ID"] for r in rows(client, pushed)["records"]] == ["A-2"]
+    result_of(post(client, "datastore_records_delete", token, resource_id=pushed, filters={}))
+    emptied = rows(client, pushed)
+    assert emptied["total"] == 0 and "施設ID" in [f["id"] for f in emptied["fields"]]
+    result_of(post(client, "datastore_upsert", token, resource_id=pushed, records=ROWS[:1]))
+    assert rows(client, pushed)["total"] == 1
+
+
 def test_push_needs_permission_and_force(client, city, django_user_model, pushed, toilets):
     stranger = django_user_model.objects.create_user("stranger", "s@example.jp", "pw-stranger-01")
     error_of(post(client, "datastore_upsert", token_for(stranger), resource_id=pushed, records=ROWS),
