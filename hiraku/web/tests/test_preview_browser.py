@@ -164,6 +164,13 @@ def test_axe_finds_no_serious_violations_on_the_resource_page(page, live_server,
     page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-canvas'))")
     violations = base._axe_violations(page)
     assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations]
+    # Filtered: the active filters and the downloads of the rows they keep.
+    page.goto(url(live_server, shelters) + "?f.区分=公民館#data-preview")
+    with page.expect_download() as download:
+        page.get_by_role("list", name="条件に一致する 16 行だけ").get_by_role("link", name="CSV（UTF-8）").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    violations = base._axe_violations(page)
+    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations]
     # Staff see the data dictionary form too.
     page.goto(live_server.url + "/login?next=" + url(live_server, shelters).replace(live_server.url, ""))
     page.get_by_label("ユーザー名").fill("tanaka")
