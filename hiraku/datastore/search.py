@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 from django.utils.translation import gettext_lazy as _
 
 from .query import open_table, quote_identifier, run
@@ -354,11 +355,10 @@ def export(parquet_path: str | Path, request: SearchRequest, target: Path, timeo
     """Write the rows ``request`` selects to ``target`` as Parquet, in order.
 
     Every matching row unless ``request.limit`` is set (None means no limit).
-    The rows stream through in Arrow batches, so memory stays bounded;
-    raises SearchInputError for bad parameters.
+    The rows stream through in Arrow batches, so memory stays bounded.
+    Raises SearchInputError for bad parameters, ExportTooLarge past
+    ``timeout`` or the query's memory.
     """
-    import pyarrow.parquet as pq
-
     with open_table(parquet_path) as con:
         query = _query(request, _columns(con))
         paging = " LIMIT ? OFFSET ?" if request.limit is not None else " OFFSET ?"

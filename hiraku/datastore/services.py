@@ -331,7 +331,7 @@ def dump_file(table: DatastoreTable, fmt: str, index: int = 0) -> Path:
 def selected_rows_file(table: DatastoreTable, fmt: str, request: table_search.SearchRequest, index: int = 0):
     """The rows ``request`` selects, as a temporary file in ``fmt`` that is removed on leaving.
 
-    Raises dumps.DumpError or search.SearchInputError. An open handle keeps
+    Raises dumps.DumpError, search.SearchInputError or search.ExportTooLarge. An open handle keeps
     reading the file after it is removed, so a response may stream it.
     """
     spec = dumps.format_spec(fmt)
@@ -437,8 +437,7 @@ def push_delete(actor, resource_id: str, filters: dict | None, *, force: bool = 
             transaction.on_commit(lambda: index_dataset(resource.dataset_id))
             return None
         fields = push.fields_from_sidecar(table.schema)
-        existing = push.read_rows(_directory(resource), table.version)
-        rows = push.delete_rows(existing, filters, fields) if filters else []
+        rows = push.delete_rows(push.read_rows(_directory(resource), table.version), filters, fields) if filters else []
         return _publish_pushed(resource, table, fields, rows, table.primary_key)
 
 
