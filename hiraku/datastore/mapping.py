@@ -1,10 +1,12 @@
 """Points of a table for maps, as GeoJSON.
 
 The ingestion marks latitude and longitude columns with a role in the schema
-sidecar (see :mod:`hiraku.datastore.geo`). ``features`` turns every row with
-a usable pair into a Point feature whose properties are the row, in table
-order. Rows without coordinates, outside the valid range, or at 0,0 (a common
-"unknown" placeholder) are left out.
+sidecar (see :mod:`hiraku.datastore.geo`). Rows without coordinates,
+outside the valid range, or at 0,0 (a common "unknown" placeholder) are not
+points. A map does not need every cell of twenty thousand rows at once (for
+a table of twenty columns that is 14 MB, too much for a phone): ``points``
+gives each point only its row's name, and ``feature`` one row whole, for the
+popup that is opened.
 """
 
 from __future__ import annotations
@@ -35,31 +37,61 @@ def coordinate_columns(columns: list[dict]) -> tuple[str, str] | None:
     return latitude, longitude
 
 
-def features(parquet_path: str | Path, columns: list[dict], limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of the first ``limit`` mappable rows in ``_id`` order.
-
-    Besides ``features`` it says how many rows have coordinates (``total``) and
-    whether some were left out (``truncated``), as GeoJSON foreign members.
-    """
+def _pair(columns: list[dict]) -> tuple[str, str]:
     pair = coordinate_columns(columns)
     if pair is None:
         raise MapInputError("columns", _("The table has no latitude and longitude columns."))
+    return pair
+
+
+def _mappable(pair: tuple[str, str]) -> str:
+    lat, lon = (quote_identifier(c) for c in pair)
+    return (f"{lat} IS NOT NULL AND {lon} IS NOT NULL AND abs({lat}) <= 90 AND abs({lon}) <= 180 "
+            f"AND NOT ({lat} = 0 AND {lon} = 0)")
+
+
+def _check_limit(limit: int) -> None:
     if not 1 <= int(limit) <= MAX_LIMIT:
         raise MapInputError("limit", _("The limit must be between 1 and %(max)s.") % {"max": MAX_LIMIT})
+
+
+def _feature(row_id: int, lat: Any, lon: Any, properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "id": row_id, "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+            "properties": properties}
+
+
+def _collection(features: list[dict], total: int) -> dict[str, Any]:
+    """The features, how many rows have coordinates (``total``) and whether some were left out
+    (``truncated``), as GeoJSON foreign members."""
+    return {"type": "FeatureCollection", "features": features, "total": total, "truncated": total > len(features)}
+
+
+def points(parquet_path: str | Path, columns: list[dict], limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of the first ``limit`` mappable rows in ``_id`` order.
+
+    Each point's only property is ``name``: the first text cell of its row
+    that holds something (None when none does).
+    """
+    pair = _pair(columns)
+    _check_limit(limit)
+    where = _mappable(pair)
     lat, lon = (quote_identifier(c) for c in pair)
-    where = (f"{lat} IS NOT NULL AND {lon} IS NOT NULL AND abs({lat}) <= 90 AND abs({lon}) <= 180 "
-             f"AND NOT ({lat} = 0 AND {lon} = 0)")
     with open_table(parquet_path) as con:
-        names, rows = run(con, f"SELECT * FROM data WHERE {where} ORDER BY _id LIMIT ?", [int(limit)])
+        types = run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")[1]
+        texts = [f"nullif({quote_identifier(name)}, '')" for name, kind in types if kind == "VARCHAR"]
+        name = f"coalesce({', '.join(texts)})" if texts else "NULL"
+        rows = run(con, f"SELECT _id, {lat}, {lon}, {name} FROM data WHERE {where} ORDER BY _id LIMIT ?",
+                   [int(limit)])[1]
         total = run(con, f"SELECT count(*) FROM data WHERE {where}")[1][0][0]
-    lat_at, lon_at, id_at = names.index(pair[0]), names.index(pair[1]), names.index("_id")
-    collection = []
-    for row in rows:
-        collection.append({
-            "type": "Feature",
-            "id": row[id_at],
-            "geometry": {"type": "Point", "coordinates": [float(row[lon_at]), float(row[lat_at])]},
-            "properties": {name: json_value(cell) for name, cell in zip(names, row, strict=True)},
-        })
-    return {"type": "FeatureCollection", "features": collection, "total": total,
-            "truncated": total > len(collection)}
+    return _collection([_feature(row_id, y, x, {"name": label}) for row_id, y, x, label in rows], total)
+
+
+def feature(parquet_path: str | Path, columns: list[dict], row_id: int) -> dict[str, Any] | None:
+    """Row ``row_id`` as a Feature with every cell as a property, or None when it has no usable coordinates."""
+    pair = _pair(columns)
+    with open_table(parquet_path) as con:
+        names, rows = run(con, f"SELECT * FROM data WHERE _id = ? AND {_mappable(pair)}", [int(row_id)])
+    if not rows:
+        return None
+    row = dict(zip(names, rows[0], strict=True))
+    return _feature(row["_id"], row[pair[0]], row[pair[1]], {name: json_value(cell) for name, cell in row.items()})

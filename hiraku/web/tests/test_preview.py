@@ -318,7 +318,13 @@ def test_map_endpoint(client, shelters, staff_user, run_on_commit):
     assert collection["type"] == "FeatureCollection" and collection["total"] == 46
     first = collection["features"][0]
     assert first["geometry"]["coordinates"] == [134.001, 34.301]
-    assert first["properties"]["名称"] == "避難所01"
+    assert first["properties"] == {"name": "避難所01"}
+    row = client.get(page_url(shelters, f"/map.geojson?id={first['id']}")).json()
+    assert row["properties"]["名称"] == "避難所01" and row["properties"]["区分"] == "中学校"
+    assert client.get(page_url(shelters, "/map.geojson?id=999")).status_code == 404
+    assert client.get(page_url(shelters, "/map.geojson?id=x")).json()["error"]["field"] == "id"
+    compressed = client.get(page_url(shelters, "/map.geojson"), headers={"accept-encoding": "gzip"})
+    assert compressed["Content-Encoding"] == "gzip"
     plain = add_table(staff_user, run_on_commit, shelters.dataset, "名称,人数\n甲,1\n".encode(), "plain.csv")
     response = client.get(page_url(plain, "/map.geojson"))
     assert response.status_code == 400 and response.json()["error"]["field"] == "columns"

@@ -132,12 +132,15 @@ def test_map_shows_clustered_points_with_escaped_popups(page, live_server, shelt
     page.locator("#datastore-map[data-markers]").wait_for(state="attached")
     page.get_by_role("button", name="<img src=x onerror=alert(1)>").click()
     popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup.locator("dl").wait_for()  # the row is fetched when its popup opens
     assert "<img src=x onerror=alert(1)>" in popup.inner_text()
     assert popup.locator("img").count() == 0
     assert "緯度" in popup.inner_text()
     assert "月曜休館\n祝日は開館" in popup.inner_text()
     assert page.locator(".data-table td", has_text="月曜休館").inner_text() == "月曜休館\n祝日は開館"
+    # Each popup fetches its own row.
+    page.get_by_role("button", name="都庁").click()
+    page.locator(".leaflet-popup-content dl", has_text="35.6895").wait_for()
 
 
 def test_status_is_polled_while_the_table_is_processed(page, live_server, shelters):

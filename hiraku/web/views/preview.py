@@ -24,6 +24,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST, require_safe
 
 from hiraku.catalog import permissions
@@ -71,6 +72,7 @@ FIELD_MESSAGES = {
     "function": _("This aggregate cannot be used with the chosen column."),
     "limit": _("The number of categories is not valid."),
     "columns": _("The table has no latitude and longitude columns, so it cannot be shown on a map."),
+    "id": _("The row number is not valid."),
 }
 DOWNLOADS = (
     ("csv", True, _("CSV for Excel (UTF-8 with BOM)")),
@@ -552,6 +554,7 @@ def _map(resource, table: DatastoreTable, index: int, params: QueryDict, columns
                   "truncated": gettext("The first %(shown)s of %(count)s points are shown."),
                   "none": gettext("No row has usable coordinates."),
                   "failed": gettext("The map could not be loaded."),
+                  "loading": gettext("Loading the row…"), "row_failed": gettext("The row could not be loaded."),
                   "empty": gettext("(empty)"), "yes": gettext("Yes"), "no": gettext("No"),
                   "marker": gettext("Row %(id)s")},
     }
@@ -684,16 +687,23 @@ def resource_chart(request, dataset, resource_id):
 
 
 @require_safe
+@gzip_page  # point lists are long and compress about tenfold
 def resource_map(request, dataset, resource_id):
-    """The table's rows with coordinates as GeoJSON."""
+    """The table's rows with coordinates as GeoJSON points named by their row; ``?id=`` one row whole."""
     resource = _resource_or_404(dataset, resource_id, request.user)
     table = _queryable_table(resource)
     try:
         index = _sheet_index(table, request.GET)
-        collection = mapping.features(services.parquet_path(table, index), table.columns(index))
+        path, columns = services.parquet_path(table, index), table.columns(index)
+        if "id" in request.GET:
+            answer = mapping.feature(path, columns, _int_param(request.GET, "id", 0))
+            if answer is None:
+                raise Http404
+        else:
+            answer = mapping.points(path, columns)
     except (BadParameter, SearchInputError) as error:
         return _bad_request(error)
-    return JsonResponse(collection, content_type="application/geo+json", json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(answer, content_type="application/geo+json", json_dumps_params={"ensure_ascii": False})
 
 
 @require_POST

@@ -18,17 +18,11 @@
   }
 
   function markerName(feature) {
-    var keys = Object.keys(labels);
-    for (var i = 0; i < keys.length; i += 1) {
-      var value = feature.properties[keys[i]];
-      if (typeof value === "string" && value) { return value; }
-    }
-    return String(texts.marker || "").replace("%(id)s", String(feature.id));
+    var name = feature.properties.name;
+    return typeof name === "string" && name ? name : String(texts.marker || "").replace("%(id)s", String(feature.id));
   }
 
-  function popupContent(properties) {
-    var box = document.createElement("div");
-    box.className = "map-popup";
+  function rowList(properties) {
     var list = document.createElement("dl");
     Object.keys(labels).forEach(function (key) {
       var value = properties[key];
@@ -40,7 +34,44 @@
       list.appendChild(term);
       list.appendChild(detail);
     });
-    box.appendChild(list);
+    return list;
+  }
+
+  /* The points carry only a name; a popup fetches its row whole when it opens, once. */
+  var rows = {};
+  function rowUrl(id) {
+    var url = new URL(element.getAttribute("data-geojson-url"), window.location.href);
+    url.searchParams.set("id", String(id));
+    return url.toString();
+  }
+
+  function popupContent(marker, id) {
+    var box = document.createElement("div");
+    box.className = "map-popup";
+    box.setAttribute("aria-live", "polite");
+    function show(properties) {
+      box.textContent = "";
+      box.appendChild(rowList(properties));
+      marker.getPopup().update();
+    }
+    if (rows[id]) {
+      box.appendChild(rowList(rows[id]));
+      return box;
+    }
+    box.textContent = texts.loading || "";
+    fetch(rowUrl(id), {headers: {"Accept": "application/geo+json"}, credentials: "same-origin"})
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(function (feature) {
+        rows[id] = feature.properties;
+        show(feature.properties);
+      })
+      .catch(function (error) {
+        box.textContent = texts.row_failed || "";
+        if (window.console) { window.console.error(error); }
+      });
     return box;
   }
 
@@ -67,7 +98,7 @@
         var point = feature.geometry.coordinates;
         var name = markerName(feature);
         var marker = window.L.marker([point[1], point[0]], {keyboard: true, alt: name, title: name});
-        marker.bindPopup(function () { return popupContent(feature.properties); }, {maxWidth: 320});
+        marker.bindPopup(function () { return popupContent(marker, feature.id); }, {maxWidth: 320});
         cluster.addLayer(marker);
       });
       map.addLayer(cluster);
