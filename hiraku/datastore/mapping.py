@@ -14,11 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from django.utils.translation import gettext_lazy as _
 
 from .geo import LATITUDE, LONGITUDE
 from .query import open_table, quote_identifier, run
-from .search import SearchInputError, json_value
+from .search import SearchInputError, SearchRequest, filter_clauses, json_value, q_clauses
 
 DEFAULT_LIMIT = 20000
 MAX_LIMIT = 100000
@@ -66,23 +67,33 @@ def _collection(features: list[dict], total: int) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features, "total": total, "truncated": total > len(features)}
 
 
-def points(parquet_path: str | Path, columns: list[dict], limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+def points(parquet_path: str | Path, columns: list[dict], limit: int = DEFAULT_LIMIT,
+           selection: SearchRequest | None = None) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of the first ``limit`` mappable rows in ``_id`` order.
 
     Each point's only property is ``name``: the first text cell of its row
-    that holds something (None when none does).
+    that holds something (None when none does). With ``selection``, only the
+    rows its ``filters`` and ``q`` keep (as ``datastore_search`` reads them).
     """
     pair = _pair(columns)
     _check_limit(limit)
-    where = _mappable(pair)
     lat, lon = (quote_identifier(c) for c in pair)
     with open_table(parquet_path) as con:
-        types = run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")[1]
-        texts = [f"nullif({quote_identifier(name)}, '')" for name, kind in types if kind == "VARCHAR"]
+        types = dict(run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")[1])
+        clauses, params = [_mappable(pair)], []
+        if selection is not None:
+            for more, values in (filter_clauses(selection.filters, types), q_clauses(selection.q, types)):
+                clauses += more
+                params += values
+        where = " AND ".join(clauses)
+        texts = [f"nullif({quote_identifier(name)}, '')" for name, kind in types.items() if kind == "VARCHAR"]
         name = f"coalesce({', '.join(texts)})" if texts else "NULL"
-        rows = run(con, f"SELECT _id, {lat}, {lon}, {name} FROM data WHERE {where} ORDER BY _id LIMIT ?",
-                   [int(limit)])[1]
-        total = run(con, f"SELECT count(*) FROM data WHERE {where}")[1][0][0]
+        try:
+            rows = run(con, f"SELECT _id, {lat}, {lon}, {name} FROM data WHERE {where} ORDER BY _id LIMIT ?",
+                       params + [int(limit)])[1]
+            total = run(con, f"SELECT count(*) FROM data WHERE {where}", params)[1][0][0]
+        except duckdb.ConversionException as error:
+            raise MapInputError("filters", _("A filter value does not match the column's type.")) from error
     return _collection([_feature(row_id, y, x, {"name": label}) for row_id, y, x, label in rows], total)
 
 

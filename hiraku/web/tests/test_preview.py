@@ -330,6 +330,22 @@ def test_map_endpoint(client, shelters, staff_user, run_on_commit):
     assert response.status_code == 400 and response.json()["error"]["field"] == "columns"
 
 
+def test_map_shows_the_rows_the_table_filters_keep(client, shelters):
+    html = get(client, shelters, "?f.区分=公民館&f.バリアフリー=はい").content.decode()
+    geojson_url = re.search(r'data-geojson-url="([^"]+)"', html).group(1).replace("&amp;", "&")
+    texts = json.loads(re.search(r'<script id="map-texts" type="application/json">(.*?)</script>', html).group(1))
+    assert texts["count"] == "条件に一致する地点：%(count)s 件"
+    collection = client.get(geojson_url).json()
+    assert collection["total"] == 8
+    rows = [client.get(page_url(shelters, f"/map.geojson?id={f['id']}")).json()["properties"]
+            for f in collection["features"]]
+    assert {(r["区分"], r["バリアフリー"]) for r in rows} == {("公民館", True)}
+    html = get(client, shelters).content.decode()
+    assert 'map.geojson"' in html and "filters=" not in re.search(r'data-geojson-url="([^"]+)"', html).group(1)
+    response = client.get(page_url(shelters, '/map.geojson?filters={"収容人数": "many"}'))
+    assert response.status_code == 400 and response.json()["error"]["field"] == "filters"
+
+
 def test_endpoints_of_private_datasets_stay_hidden(client, staff_user, run_on_commit, themes, media_root, data_dir):
     dataset = run_on_commit(services.create_dataset, staff_user,
                             dataset_data(name="internal", title="庁内", private="on", groups=[], standard_type=""))

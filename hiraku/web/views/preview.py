@@ -32,7 +32,7 @@ from hiraku.catalog import services as catalog
 from hiraku.datastore import charts, dictionary, mapping, push, services
 from hiraku.datastore.models import DatastoreTable
 from hiraku.datastore.profile import profile_table
-from hiraku.datastore.search import SearchInputError, SearchRequest, json_value
+from hiraku.datastore.search import SearchInputError, SearchRequest, dump_request, json_value
 
 logger = logging.getLogger(__name__)
 
@@ -540,19 +540,26 @@ def _downloads(table: DatastoreTable, index: int, has_coordinates: bool, selecti
     return out
 
 
-def _map(resource, table: DatastoreTable, index: int, params: QueryDict, columns: list[Column]) -> dict | None:
+def _map(resource, table: DatastoreTable, index: int, params: QueryDict, columns: list[Column],
+         selection: dict | None = None) -> dict | None:
+    """The map section; with ``selection`` (the preview's filters as dump parameters), of those rows only."""
     if mapping.coordinate_columns(table.columns(index)) is None:
         return None
     url = reverse("web:resource_map", kwargs={"dataset": resource.dataset.name, "resource_id": resource.id})
-    sheet = params.get("sheet")
+    query = {"sheet": params["sheet"]} if params.get("sheet") else {}
+    query.update({k: v for k, v in (selection or {}).items() if k in ("filters", "q")})
+    filtered = bool(selection)
     return {
-        "url": url + (f"?{urlencode({'sheet': sheet})}" if sheet else ""),
+        "url": url + (f"?{urlencode(query)}" if query else ""),
+        "filtered": filtered,
         "tile_url": settings.HIRAKU_MAP_TILE_URL,
         "tile_attribution": settings.HIRAKU_MAP_TILE_ATTRIBUTION,
         "labels": {c.id: c.label for c in columns if not c.is_row_number},
-        "texts": {"count": gettext("%(count)s points on the map."),
+        "texts": {"count": gettext("%(count)s points match the filters.") if filtered
+                  else gettext("%(count)s points on the map."),
                   "truncated": gettext("The first %(shown)s of %(count)s points are shown."),
-                  "none": gettext("No row has usable coordinates."),
+                  "none": gettext("No row that matches the filters has usable coordinates.") if filtered
+                  else gettext("No row has usable coordinates."),
                   "failed": gettext("The map could not be loaded."),
                   "loading": gettext("Loading the row…"), "row_failed": gettext("The row could not be loaded."),
                   "empty": gettext("(empty)"), "yes": gettext("Yes"), "no": gettext("No"),
@@ -618,7 +625,7 @@ def _fill_sections(request, resource, table: DatastoreTable, index: int, page: D
     page.chart = build_chart(table, index, params, [Column(c.id, c.label, c.type) for c in columns], profile)
     if page.chart.error:
         page.status_code = 400
-    page.map = _map(resource, table, index, params, columns)
+    page.map = _map(resource, table, index, params, columns, page.preview.selection if page.preview else None)
     page.downloads = _downloads(table, index, page.map is not None)
     if page.preview and page.preview.selection and page.preview.total:
         page.selection_downloads = _downloads(table, index, page.map is not None, page.preview.selection,
@@ -700,7 +707,7 @@ def resource_map(request, dataset, resource_id):
             if answer is None:
                 raise Http404
         else:
-            answer = mapping.points(path, columns)
+            answer = mapping.points(path, columns, selection=dump_request(request.GET))
     except (BadParameter, SearchInputError) as error:
         return _bad_request(error)
     return JsonResponse(answer, content_type="application/geo+json", json_dumps_params={"ensure_ascii": False})
