@@ -8,10 +8,15 @@ with explicit dialect and column count and no sniffing.
 
 DuckDB and Python's csv module agree on well-formed files; where they might
 not, this path steps aside and the caller reads the file with Python
-(:class:`NotRegular`): a row with more or fewer fields than the header or any
+(:class:`NotRegular`): a row with a value beyond the header's fields or any
 record DuckDB rejects, bare CR line breaks, blanks next to a quote character
 in the rows read by Python, or more note rows below the table than the Python
-path would skip. While transcoding, awk puts each line's number in front of it
+path would skip. Rows with fewer fields than the header, or more that are
+empty, are read *uneven* (at once when the first megabyte shows one,
+otherwise on a second reading, :class:`UnevenRows`): awk ends every line with
+one more field holding :data:`END_MARK`, DuckDB pads short rows with NULL, and
+where the mark lies tells the short rows, which are reported as Python
+reports them. While transcoding, awk puts each line's number in front of it
 and leaves empty lines out (counting them), so the reader takes ``_row`` from
 the file and runs in parallel. When a quoted field holds a line break or
 line ends mix CRLF and LF, awk follows quotes instead, so each record keeps
@@ -42,6 +47,10 @@ from .typesql import blank_to_null, literal
 
 HEAD_BYTES = 1 << 20
 TAIL_BYTES = 1 << 16
+# Read uneven: every line ends in one more field holding END_MARK, and the
+# reader takes this many fields beyond the header's (a longer row goes to Python).
+END_MARK = "\x01"
+EXTRA_FIELDS = 8
 FAST_ENCODINGS = {"utf-8", "utf-8-sig", "cp932", "euc_jp"}
 
 
@@ -51,6 +60,10 @@ class NotRegular(Exception):
 
 class SpansLines(NotRegular):
     """A quoted field holds a line break: read again with ``multiline``."""
+
+
+class UnevenRows(NotRegular):
+    """Some rows have more or fewer fields than the header: read again with ``uneven``."""
 
 
 class EncodingFailed(Exception):
@@ -96,8 +109,9 @@ def _line_offset(path: Path, line: int) -> int:
 def _read_plan(path: Path, enc: EncodingResult, dialect: delimited.Dialect):
     """Plan the table from its first rows.
 
-    Returns the plan, the first data line and whether awk must follow quotes
-    (a field in the first megabyte spans lines, or line ends mix CRLF and LF).
+    Returns the plan, the first data line, whether awk must follow quotes
+    (a field in the first megabyte spans lines, or line ends mix CRLF and LF)
+    and whether a data row there has more or fewer fields than the header.
     """
     raw_lengths: dict[int, int] = {}
     try:
@@ -118,18 +132,28 @@ def _read_plan(path: Path, enc: EncodingResult, dialect: delimited.Dialect):
     if _quote_blank(text, dialect.delimiter):
         raise NotRegular("blanks next to quotes")
     mixed_line_ends = 0 < whole.count(b"\r") < whole.count(b"\n")
-    return plan, head[plan.data_start][0], mixed_line_ends or _spans_lines(text[:text.rfind("\n") + 1], dialect)
+    first_data_line = head[plan.data_start][0]
+    spans_lines, uneven = _head_shape(text[:text.rfind("\n") + 1], dialect, plan.ncols, first_data_line)
+    return plan, first_data_line, mixed_line_ends or spans_lines, uneven
 
 
-def _spans_lines(text: str, dialect: delimited.Dialect) -> bool:
-    """Whether a field of these whole lines holds a line break, as Python's csv module reads them.
+def _head_shape(text: str, dialect: delimited.Dialect, ncols: int, first_data_line: int) -> tuple[bool, bool]:
+    """Whether a field of these whole lines holds a line break, as Python's csv module reads them, and
+    whether a row that is not blank or a note, from ``first_data_line`` on, has more or fewer fields than ``ncols``.
 
     A quote inside an unquoted field (``5"``) is a character like any other there.
     """
-    if dialect.quotechar not in text:
-        return False
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter, quotechar=dialect.quotechar)
-    return any("\n" in cell or "\r" in cell for row in reader for cell in row)
+    spans_lines = uneven = False
+    start = 1
+    for row in reader:
+        spans_lines = spans_lines or any("\n" in cell or "\r" in cell for cell in row)
+        # Note rows (one cell) usually end the table, where the reader never goes.
+        if start >= first_data_line and len(row) != ncols and any(cell.strip() for cell in row) \
+                and not rows.is_note_row(row, ncols):
+            uneven = True
+        start = reader.line_num + 1
+    return spans_lines, uneven
 
 
 def _parse_line(text: str, dialect: delimited.Dialect) -> list[str]:
@@ -199,20 +223,48 @@ def _read_tail(path: Path, enc: EncodingResult, dialect: delimited.Dialect, ncol
 
 
 def _csv_source(parts: list[Path], dialect: delimited.Dialect, ncols: int, numbered: bool,
-                multiline: bool = False) -> str:
+                multiline: bool = False, uneven: bool = False) -> str:
     """The part files, in order, as rows of text columns ``c0`` … ``cN``.
 
     Numbered parts also give ``line`` (the number awk put in front) and
     ``filename``. Parts read ``multiline`` begin with :func:`_sentinel`, left out here.
+    Parts read ``uneven`` end every line in :data:`END_MARK`; the reader takes
+    :data:`EXTRA_FIELDS` more columns and pads shorter rows with NULL.
     """
     if multiline:
         return f"(SELECT * FROM {_csv_source(parts, dialect, ncols, numbered)} WHERE line > 0)"
     files = "[" + ", ".join(literal(str(p)) for p in parts) + "]"
+    width = ncols + (EXTRA_FIELDS if uneven else 0)
     columns = "{" + ("'line': 'BIGINT', " if numbered else "") + ", ".join(
-        f"'c{i}': 'VARCHAR'" for i in range(ncols)) + "}"
+        f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     return (f"read_csv({files}, auto_detect=false, header=false, delim={literal(dialect.delimiter)}, "
             f"quote={literal(dialect.quotechar)}, escape={literal(dialect.quotechar)}, columns={columns}, "
-            f"strict_mode=true, null_padding=false{', filename=true' if numbered else ''})")
+            f"strict_mode=true, null_padding={'true' if uneven else 'false'}{', filename=true' if numbered else ''})")
+
+
+def _cell(c: int, uneven: bool) -> str:
+    """Column c's text as read, NULL when blank (and where the end mark of an uneven row lies)."""
+    return blank_to_null(f"nullif(c{c}, {literal(END_MARK)})" if uneven else f"c{c}")
+
+
+def _short_rows(con, source: str, ncols: int, row_sql: str) -> tuple[int, list[int]]:
+    """Rows with fewer fields than the header (not counting blank ones) and the first lines they start on,
+    as Python's reader reports them; raises NotRegular where Python must decide (a value beyond the
+    header's fields, or a cell holding the end mark)."""
+    mark = literal(END_MARK)
+    width = ncols + EXTRA_FIELDS
+    marks = " + ".join(f"CAST(coalesce(c{i} = {mark}, false) AS INTEGER)" for i in range(width))
+    short = " OR ".join(f"coalesce(c{i} = {mark}, false)" for i in range(ncols))
+    beyond = " OR ".join(f"{_cell(i, True)} IS NOT NULL" for i in range(ncols, width))
+    filled = " OR ".join(f"{_cell(i, True)} IS NOT NULL" for i in range(ncols))
+    wrong, ragged, count, first = con.execute(
+        f"SELECT count(*) FILTER (WHERE {marks} <> 1), count(*) FILTER (WHERE {beyond}), "
+        f"count(*) FILTER (WHERE ({short}) AND ({filled})), "
+        f"min(_row, {rows.MAX_REPORTED_ROWS}) FILTER (WHERE ({short}) AND ({filled})) "
+        f"FROM (SELECT {row_sql} AS _row, * FROM {source})").fetchone()
+    if wrong or ragged:
+        raise NotRegular("values beyond the header's fields, or the end mark in a cell")
+    return count, sorted(first or [])
 
 
 def _line_number(parts: list[Path], checks: list[transcode.OutputChecks], skipped: int) -> str:
@@ -241,12 +293,12 @@ def _insertion_order(con, needed: bool):
         con.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
 
 
-def _keep_columns(con, source: str, names: list[str]) -> list[int]:
+def _keep_columns(con, source: str, names: list[str], uneven: bool) -> list[int]:
     """Named columns, and unnamed ones that hold a value."""
     unnamed = [c for c, name in enumerate(names) if not name]
     if not unnamed:
         return list(range(len(names)))
-    selected = ", ".join("count(" + blank_to_null(f"c{c}") + ")" for c in unnamed)
+    selected = ", ".join("count(" + _cell(c, uneven) + ")" for c in unnamed)
     counts = con.execute(f"SELECT {selected} FROM {source}").fetchone()
     filled = {c for c, n in zip(unnamed, counts, strict=True) if n}
     return [c for c, name in enumerate(names) if name or c in filled]
@@ -259,9 +311,11 @@ def _sentinel(dialect: delimited.Dialect, ncols: int) -> bytes:
 
 
 def _transcode(path: Path, size: int, enc: EncodingResult, dialect: delimited.Dialect, ncols: int, start: int,
-               end: int, work: Path, awk: str | None, multiline: bool, progress: Callable[[int], None]):
+               end: int, work: Path, awk: str | None, multiline: bool, uneven: bool, progress: Callable[[int], None]):
     """``transcode.to_utf8`` for this file; in one part when a split fell inside a quoted field."""
     options = {"file_size": size, "number_lines": awk, "delimiter": dialect.delimiter, "progress": progress}
+    if uneven:
+        options["end_mark"] = END_MARK
     if multiline:
         options.update(quote=dialect.quotechar, first_line=_sentinel(dialect, ncols))
     parts, checks = transcode.to_utf8(path, enc.encoding, start, end, work, **options)
@@ -303,19 +357,24 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
         return _ingest(*args, multiline=False)
     except SpansLines:
         return _ingest(*args, multiline=True)
+    except UnevenRows:
+        return _ingest(*args, multiline=False, uneven=True)
 
 
 def _ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, parquet_options: str,
             ids_for: Callable[[list[int]], list[str]], progress: Callable[[str, int, int | None], None],
-            multiline: bool) -> tuple[FastTable, list[int], list[str]]:
-    """:func:`ingest`, following quotes with awk when ``multiline`` or when the sample asks for it;
-    raises :class:`SpansLines` when a plain reading shows that it should have."""
+            multiline: bool, uneven: bool = False) -> tuple[FastTable, list[int], list[str]]:
+    """:func:`ingest`, following quotes with awk when ``multiline`` or when the sample asks for it,
+    telling rows with fewer fields than the header when ``uneven``; raises :class:`SpansLines`
+    or :class:`UnevenRows` when a plain reading shows that it should have done one of them."""
     if enc.encoding not in FAST_ENCODINGS:
         raise NotRegular("encoding")
     size = path.stat().st_size
-    plan, first_data_line, head_spans_lines = _read_plan(path, enc, dialect)
+    plan, first_data_line, head_spans_lines, head_uneven = _read_plan(path, enc, dialect)
     multiline = multiline or head_spans_lines
     awk = transcode.line_numberer()
+    # DuckDB pads short rows only when it reads in order if fields span lines: Python reads such files.
+    uneven = (uneven or head_uneven) and not multiline and awk is not None
     if multiline and not awk:
         raise NotRegular("fields spanning lines need awk")
     start = _line_offset(path, first_data_line)
@@ -325,7 +384,7 @@ def _ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wo
     progress("decode", 0, tail.cut - start)  # at once: the transcoder reports only every half second
     try:
         parts, part_checks = _transcode(path, size, enc, dialect, plan.ncols, start, tail.cut, work, awk, multiline,
-                                        lambda done: progress("decode", done, tail.cut - start))
+                                        uneven, lambda done: progress("decode", done, tail.cut - start))
     except transcode.DecodeFailure as failure:
         raise EncodingFailed(failure) from failure
     lines = sum(c.lines for c in part_checks)
@@ -336,12 +395,15 @@ def _ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wo
     progress("decode", tail.cut - start, tail.cut - start)
     progress("read", 0, None)
     numbered = all(c.numbered for c in part_checks)
-    source = _csv_source(parts, dialect, plan.ncols, numbered, multiline)
+    source = _csv_source(parts, dialect, plan.ncols, numbered, multiline, uneven)
     skipped = first_data_line - 1
+    short = (0, [])
     try:
-        keep = _keep_columns(con, source, plan.names)
+        if uneven:
+            short = _short_rows(con, source, plan.ncols, _line_number(parts, part_checks, skipped))
+        keep = _keep_columns(con, source, plan.names, uneven)
         ids = ids_for([plan.names[c] for c in keep])
-        named = ", ".join(f"{blank_to_null(f'c{c}')} AS " + quote_identifier(i) for c, i in zip(keep, ids, strict=True))
+        named = ", ".join(f"{_cell(c, uneven)} AS " + quote_identifier(i) for c, i in zip(keep, ids, strict=True))
         # _id is the record's line among the data lines, until blank rows are left out.
         in_memory = sum(p.stat().st_size for p in parts) <= textstage.MEMORY_TEXT_BYTES
         with _insertion_order(con, not numbered):
@@ -356,6 +418,8 @@ def _ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wo
         if row_count != last_id:  # blank rows, empty lines awk left out or fields spanning lines
             textstage.renumber(con, not_blank, work, in_memory, parquet_options)
     except duckdb.Error as exc:
+        if "Expected Number of Columns" in str(exc) and awk and not (uneven or multiline):
+            raise UnevenRows(str(exc).splitlines()[0]) from exc
         raise NotRegular(str(exc).splitlines()[0]) from exc
     progress("read", row_count, row_count)
     warnings = list(plan.warnings)
@@ -363,5 +427,7 @@ def _ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wo
         first_tail_line = first_data_line + lines
         note_rows = [first_tail_line + i for i, is_note in enumerate(tail.lines_after_cut) if is_note]
         warnings.append(Problem("footnote_rows_skipped", {"count": tail.notes}, rows=note_rows))
+    if short[0]:
+        warnings.append(Problem("short_rows", {"count": short[0]}, rows=short[1]))
     table = FastTable(names=plan.names, header_rownums=plan.header_rownums, row_count=row_count, warnings=warnings)
     return table, keep, ids

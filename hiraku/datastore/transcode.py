@@ -124,10 +124,14 @@ class _Writer:
 # records end in LF alone even where CRLF and LF are mixed, as in a CRLF file
 # whose cells hold Excel's LF line breaks. That costs about a fifth more of
 # awk's time, so it is only asked for when a field spans lines or line ends mix.
+# Given an end mark ``s`` (and no quote), awk ends every line with one more
+# field holding it, so the reader can tell which rows have fewer or more
+# fields than the header (see ``fastcsv``).
 NUMBER_LINES = r"""
 inside { continued++; n = split($0, parts, q); if (n > 1 && n % 2 == 0) { inside = 0; sub(/\r$/, "") } print; next }
 $0 == "" || $0 == "\r" { empty++; next }
-q == "" { print NR d $0; next }
+q == "" && s == "" { print NR d $0; next }
+q == "" { if (sub(/\r$/, "")) print NR d $0 d s "\r"; else print NR d $0 d s; next }
 { if (index($0, q) && split($0, parts, q) % 2 == 0) inside = 1; else sub(/\r$/, ""); print NR d $0 }
 END { print "empty " empty + 0 " continued " continued + 0 " open " inside + 0 > "/dev/stderr" }
 """
@@ -144,9 +148,10 @@ def line_numberer() -> str | None:
 class _Numbered:
     """A writable pipe into awk, which writes the numbered lines to ``out``."""
 
-    def __init__(self, awk: str, delimiter: str, quote: str, out):
+    def __init__(self, awk: str, delimiter: str, quote: str, end_mark: str, out):
         self.process = subprocess.Popen(
-            [awk, "-v", f"d={delimiter}", "-v", f"q={quote}", NUMBER_LINES], stdin=subprocess.PIPE, stdout=out,
+            [awk, "-v", f"d={delimiter}", "-v", f"q={quote}", "-v", f"s={end_mark}", NUMBER_LINES],
+            stdin=subprocess.PIPE, stdout=out,
             stderr=subprocess.PIPE, env={"LC_ALL": "C", "PATH": os.environ.get("PATH", "")})
 
     def write(self, data) -> None:
@@ -319,13 +324,14 @@ def split_at_lines(path: Path, start: int, end: int, parts: int) -> list[tuple[i
 
 def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
             file_size: int, workers: int = 2, number_lines: str | None = None, delimiter: str = ",",
-            quote: str | None = None, first_line: bytes = b"",
+            quote: str | None = None, end_mark: str = "", first_line: bytes = b"",
             progress: Callable[[int], None] | None = None) -> tuple[list[Path], list[OutputChecks]]:
     """Write bytes [start, end) of ``path`` as UTF-8 part files in ``dest_dir``, in order.
 
     With ``number_lines`` (an awk, see :func:`line_numberer`) every non-empty
     line is prefixed with its number within its part and ``delimiter``; with
-    ``quote`` too, only lines that start a record (see ``NUMBER_LINES``).
+    ``quote`` too, only lines that start a record; with ``end_mark``
+    instead, every line ends in one more field holding it (see ``NUMBER_LINES``).
     ``first_line`` starts every part; it is not counted in the checks.
     Raises :class:`DecodeFailure` when the bytes are not valid in ``encoding``.
     """
@@ -347,7 +353,7 @@ def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
                 out.write(first_line)
                 out.flush()  # before awk writes to the same file
                 if number_lines:
-                    numbered = _Numbered(number_lines, delimiter, quote or "", out)
+                    numbered = _Numbered(number_lines, delimiter, quote or "", end_mark, out)
                 writer = _Writer(numbered or out)
                 if encoding in COPY_ENCODINGS:
                     _copy_part(path, lo, hi, writer, done[i])

@@ -138,8 +138,8 @@ def test_small_files_with_line_breaks_in_fields_agree(data, tmp_path, data_dir, 
 
 
 @pytest.mark.parametrize("data", [
-    "a,b,c\n1,2,3\n4,5\n",  # short row
     "a,b,c\n1,2,3\n4,5,6,7\n",  # ragged row
+    "a,b,c\n1,2,3\n4,5\n7,8,9,,,,,,,,,,,\n",  # more empty fields than the reader takes
     "a,b\r1,2\r3,4\r",  # bare CR line breaks
     'a,b\n1, "x"\n',  # blank before a quote
     'a,b\n' + '1,x\n' * 100 + '2,"never\nclosed\n3,z\n',  # a quoted field open at the end, past the head
@@ -356,3 +356,61 @@ def test_random_tables_with_line_breaks_read_the_same_both_ways(seed, tmp_path, 
     path.write_bytes(text.encode(encoding))
     fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
     assert fast == slow
+
+
+def random_uneven_table(seed: int) -> tuple[str, str]:
+    """A CSV whose rows often have fewer fields than the header, or more that are empty."""
+    import random
+
+    rng = random.Random(seed)
+    newline = rng.choice(["\n", "\r\n"])
+    cells = [lambda: str(rng.randint(-999, 99999)), lambda: rng.choice(["髙松", "①番町", "有", "無", " "]),
+             lambda: "", lambda: '"' + rng.choice(["a,b", '引用""符', ""]) + '"', lambda: "2024-04-01"]
+    width = rng.randint(3, 6)
+    lines = [",".join(f"列{i}" for i in range(width))]
+    for number in range(1, rng.randint(20, 80)):
+        fields = [str(number)] + [rng.choice(cells)() for _ in range(width - 1)]
+        roll = rng.random()
+        if roll < 0.25:
+            fields = fields[:rng.randint(1, width - 1)]  # a short row
+        elif roll < 0.35:
+            fields += [rng.choice(["", " "]) for _ in range(rng.randint(1, 4))]  # empty fields beyond the header
+        elif roll < 0.4:
+            fields = [""] * rng.randint(1, width + 2)  # a blank row, short or long
+        elif roll < 0.43:
+            fields = []  # an empty line
+        lines.append(",".join(fields))
+    lines.append(",".join([str(number + 1)] * width))
+    if rng.random() < 0.3:
+        lines.append("※ 注記")  # a note row below the table
+    return "".join(line + newline for line in lines), rng.choice(["utf-8", "cp932"])
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_uneven_tables_read_the_same_both_ways(seed, tmp_path, data_dir, monkeypatch):
+    text, encoding = random_uneven_table(seed)
+    monkeypatch.setattr(transcode, "MIN_PART_BYTES", 200)
+    path = tmp_path / "uneven.csv"
+    path.write_bytes(text.encode(encoding))
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow
+
+
+def test_short_rows_are_read_fast_and_reported(tmp_path, data_dir, monkeypatch):
+    path = tmp_path / "short.csv"
+    path.write_text("名称,区分,人数\r\n甲,小学校,10\r\n乙,公民館\r\n丙\r\n丁,中学校,30,,\r\n", encoding="cp932")
+    calls = []
+    real = fastcsv._ingest
+    monkeypatch.setattr(fastcsv, "_ingest", lambda *a, **k: calls.append(k.get("uneven", False)) or real(*a, **k))
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow and calls == [False]  # the first rows show it: read uneven at once
+    assert [(w["code"], w["rows"]) for w in fast["warnings"]] == [("short_rows", [3, 4])]
+    assert [(r["名称"], r["人数"]) for r in fast["typed"]] == [("甲", 10), ("乙", None), ("丙", None), ("丁", 30)]
+
+
+def test_a_cell_holding_the_end_mark_is_left_to_python(tmp_path):
+    path = tmp_path / "mark.csv"
+    # Deep in the file: a control character near the start makes it a binary file.
+    path.write_text("a,b,c\n" + "1,2,3\n" * 5000 + f"4,{fastcsv.END_MARK}\n", encoding="utf-8")
+    with pytest.raises(fastcsv.NotRegular, match="end mark"):
+        read_fast(path, tmp_path)
