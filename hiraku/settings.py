@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hiraku.core.middleware.OpenDataCorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hiraku.core.middleware.JapaneseFirstLocaleMiddleware",
@@ -88,6 +89,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Web apps on other sites may call these from the browser (no credentials); empty to turn it off.
+HIRAKU_CORS_PATHS = [p for p in os.environ.get("HIRAKU_CORS_PATHS", "/api/,/datastore/dump/").split(",") if p]
 
 # CKAN clients call the API with allow_redirects=False: never redirect to add a slash.
 APPEND_SLASH = False

@@ -206,3 +206,28 @@ def test_messages_follow_the_request_language_but_contract_strings_do_not():
     assert call_get(client, "nope").json() == "Bad request: Action name not known: nope"
     english = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert error_of(call_get(english, "package_show"), 409, "Validation Error")["id"] == ["Missing value"]
+
+
+@pytest.mark.django_db
+def test_web_apps_on_other_sites_may_call_the_api_without_credentials(client):
+    """CORS as open data portals allow it: any origin, never with cookies."""
+    response = client.get("/api/3/action/package_list", headers={"origin": "https://app.example.org"})
+    assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response
+    preflight = client.options("/api/3/action/datastore_upsert", headers={
+        "origin": "https://app.example.org", "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type"})
+    assert preflight.status_code == 204 and preflight["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in preflight["Access-Control-Allow-Methods"]
+    assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in preflight
+    assert "Access-Control-Allow-Origin" not in client.get("/", headers={"origin": "https://app.example.org"})
+    # A plain OPTIONS (no preflight) is still the API's own answer.
+    assert client.options("/api/3/action/package_list").status_code == 405
+
+
+@pytest.mark.django_db
+def test_cors_can_be_turned_off(settings):
+    settings.HIRAKU_CORS_PATHS = []
+    response = Client().get("/api/3/action/package_list")
+    assert response.status_code == 200 and "Access-Control-Allow-Origin" not in response

@@ -131,6 +131,7 @@ def test_dump_csv_with_bom_for_excel(client, toilets):
     body = b"".join(response.streaming_content)
     assert body.startswith(b"\xef\xbb\xbf_id,")
     assert int(response["Content-Length"]) == len(body)
+    assert response["Access-Control-Allow-Origin"] == "*"  # web apps elsewhere may fetch it
 
 
 def test_dump_bad_input(client, toilets):
