@@ -366,7 +366,7 @@ def export(parquet_path: str | Path, request: SearchRequest, target: Path, timeo
         timer = threading.Timer(timeout, con.interrupt)
         timer.start()
         try:
-            reader = con.execute(query.sql + paging, params).fetch_record_batch(EXPORT_BATCH_ROWS)
+            reader = con.execute(query.sql + paging, params).to_arrow_reader(EXPORT_BATCH_ROWS)
             with pq.ParquetWriter(target, reader.schema) as writer:
                 for batch in reader:
                     writer.write_batch(batch)
