@@ -197,6 +197,20 @@ def test_filtered_rows_download_as_the_table_shows_them(client, shelters):
     assert len(rows) == 8 and capacities == sorted(capacities, reverse=True)
 
 
+def test_no_excel_link_for_more_rows_than_a_sheet_holds(client, shelters, monkeypatch):
+    from hiraku.datastore import dumps
+
+    monkeypatch.setattr(dumps, "XLSX_MAX_ROWS", 10)
+    html = get(client, shelters, "?f.区分=公民館&f.バリアフリー=はい").content.decode()
+    downloads = html.split('id="downloads-title"', 1)[1].split("</section>", 1)[0]
+    whole, selected = downloads.split("条件に一致する", 1)
+    assert "format=xlsx" not in whole and "format=csv" in whole  # 46 rows
+    assert "format=xlsx" in selected  # 8 rows
+    monkeypatch.setattr(dumps, "XLSX_MAX_ROWS", 7)
+    selected = get(client, shelters, "?f.区分=公民館&f.バリアフリー=はい").content.decode().split("条件に一致する", 1)[1]
+    assert "format=xlsx" not in selected.split("</section>", 1)[0]
+
+
 def test_map_section_only_with_coordinates(client, shelters, staff_user, run_on_commit):
     html = get(client, shelters).content.decode()
     assert 'id="datastore-map"' in html and "leaflet.js" in html

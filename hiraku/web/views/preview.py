@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from hiraku.catalog import permissions
 from hiraku.catalog import services as catalog
-from hiraku.datastore import charts, dictionary, mapping, push, services
+from hiraku.datastore import charts, dictionary, dumps, mapping, push, services
 from hiraku.datastore.models import DatastoreTable
 from hiraku.datastore.profile import profile_table
 from hiraku.datastore.search import SearchInputError, SearchRequest, dump_request, json_value
@@ -522,14 +522,17 @@ def _dictionary_rows(table: DatastoreTable, index: int) -> list[dict]:
     return rows
 
 
-def _downloads(table: DatastoreTable, index: int, has_coordinates: bool, selection: dict | None = None,
-               formats: tuple = DOWNLOADS) -> list[dict]:
-    """Links to the table's downloads; with ``selection`` (dump parameters), of the rows it selects."""
+def _downloads(table: DatastoreTable, index: int, has_coordinates: bool, rows: int | None,
+               selection: dict | None = None, formats: tuple = DOWNLOADS) -> list[dict]:
+    """Links to the table's downloads; with ``selection`` (dump parameters), of the ``rows`` it selects.
+
+    No XLSX link when the rows would not fit an Excel sheet.
+    """
     base = reverse("datastore:dump", kwargs={"resource_id": table.resource_id})
     sheet = table.tables[index].get("name") if len(table.tables) > 1 else None
     out = []
     for fmt, bom, label in formats:
-        if fmt == "geojson" and not has_coordinates:
+        if fmt == "geojson" and not has_coordinates or fmt == "xlsx" and (rows or 0) > dumps.XLSX_MAX_ROWS:
             continue
         query = {"format": fmt, **(selection or {})}
         if bom:
@@ -626,10 +629,11 @@ def _fill_sections(request, resource, table: DatastoreTable, index: int, page: D
     if page.chart.error:
         page.status_code = 400
     page.map = _map(resource, table, index, params, columns, page.preview.selection if page.preview else None)
-    page.downloads = _downloads(table, index, page.map is not None)
+    rows = table.tables[index].get("row_count") if index < len(table.tables) else table.row_count
+    page.downloads = _downloads(table, index, page.map is not None, rows)
     if page.preview and page.preview.selection and page.preview.total:
-        page.selection_downloads = _downloads(table, index, page.map is not None, page.preview.selection,
-                                              SELECTION_DOWNLOADS)
+        page.selection_downloads = _downloads(table, index, page.map is not None, page.preview.total,
+                                              page.preview.selection, SELECTION_DOWNLOADS)
     if request.user.is_authenticated and permissions.can_edit_dataset(request.user, resource.dataset):
         page.dictionary = _dictionary_rows(table, index)
 
