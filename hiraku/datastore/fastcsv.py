@@ -223,7 +223,7 @@ def _read_tail(path: Path, enc: EncodingResult, dialect: delimited.Dialect, ncol
 
 
 def _csv_source(parts: list[Path], dialect: delimited.Dialect, ncols: int, numbered: bool,
-                multiline: bool = False, uneven: bool = False) -> str:
+                multiline: bool = False, uneven: bool = False, spans: bool = False) -> str:
     """The part files, in order, as rows of text columns ``c0`` … ``cN``.
 
     Numbered parts also give ``line`` (the number awk put in front) and
@@ -232,14 +232,17 @@ def _csv_source(parts: list[Path], dialect: delimited.Dialect, ncols: int, numbe
     :data:`EXTRA_FIELDS` more columns and pads shorter rows with NULL.
     """
     if multiline:
-        return f"(SELECT * FROM {_csv_source(parts, dialect, ncols, numbered)} WHERE line > 0)"
+        return f"(SELECT * FROM {_csv_source(parts, dialect, ncols, numbered, uneven=uneven, spans=True)} WHERE line > 0)"
     files = "[" + ", ".join(literal(str(p)) for p in parts) + "]"
     width = ncols + (EXTRA_FIELDS if uneven else 0)
     columns = "{" + ("'line': 'BIGINT', " if numbered else "") + ", ".join(
         f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    # DuckDB pads rows of fields spanning lines only when one thread reads each file in order.
+    in_order = ", parallel=false" if uneven and spans else ""
     return (f"read_csv({files}, auto_detect=false, header=false, delim={literal(dialect.delimiter)}, "
             f"quote={literal(dialect.quotechar)}, escape={literal(dialect.quotechar)}, columns={columns}, "
-            f"strict_mode=true, null_padding={'true' if uneven else 'false'}{', filename=true' if numbered else ''})")
+            f"strict_mode=true, null_padding={'true' if uneven else 'false'}{', filename=true' if numbered else ''}"
+            f"{in_order})")
 
 
 def _cell(c: int, uneven: bool) -> str:
@@ -353,17 +356,23 @@ def ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wor
     when the encoding guessed from the sample does not hold for the whole file.
     """
     args = (path, enc, dialect, con, work, parquet_options, ids_for, progress)
-    try:
-        return _ingest(*args, multiline=False)
-    except SpansLines:
-        return _ingest(*args, multiline=True)
-    except UnevenRows:
-        return _ingest(*args, multiline=False, uneven=True)
+    mode = {"multiline": False, "uneven": False}
+    while True:  # each reading may ask for one more way of reading, at most twice
+        try:
+            return _ingest(*args, **mode)
+        except SpansLines:
+            if mode["multiline"]:
+                raise
+            mode["multiline"] = True
+        except UnevenRows:
+            if mode["uneven"]:
+                raise
+            mode["uneven"] = True
 
 
 def _ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, work: Path, parquet_options: str,
             ids_for: Callable[[list[int]], list[str]], progress: Callable[[str, int, int | None], None],
-            multiline: bool, uneven: bool = False) -> tuple[FastTable, list[int], list[str]]:
+            multiline: bool, uneven: bool) -> tuple[FastTable, list[int], list[str]]:
     """:func:`ingest`, following quotes with awk when ``multiline`` or when the sample asks for it,
     telling rows with fewer fields than the header when ``uneven``; raises :class:`SpansLines`
     or :class:`UnevenRows` when a plain reading shows that it should have done one of them."""
@@ -373,8 +382,7 @@ def _ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wo
     plan, first_data_line, head_spans_lines, head_uneven = _read_plan(path, enc, dialect)
     multiline = multiline or head_spans_lines
     awk = transcode.line_numberer()
-    # DuckDB pads short rows only when it reads in order if fields span lines: Python reads such files.
-    uneven = (uneven or head_uneven) and not multiline and awk is not None
+    uneven = (uneven or head_uneven) and awk is not None
     if multiline and not awk:
         raise NotRegular("fields spanning lines need awk")
     start = _line_offset(path, first_data_line)
@@ -418,7 +426,7 @@ def _ingest(path: Path, enc: EncodingResult, dialect: delimited.Dialect, con, wo
         if row_count != last_id:  # blank rows, empty lines awk left out or fields spanning lines
             textstage.renumber(con, not_blank, work, in_memory, parquet_options)
     except duckdb.Error as exc:
-        if "Expected Number of Columns" in str(exc) and awk and not (uneven or multiline):
+        if "Expected Number of Columns" in str(exc) and awk and not uneven:
             raise UnevenRows(str(exc).splitlines()[0]) from exc
         raise NotRegular(str(exc).splitlines()[0]) from exc
     progress("read", row_count, row_count)

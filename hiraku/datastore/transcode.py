@@ -124,15 +124,16 @@ class _Writer:
 # records end in LF alone even where CRLF and LF are mixed, as in a CRLF file
 # whose cells hold Excel's LF line breaks. That costs about a fifth more of
 # awk's time, so it is only asked for when a field spans lines or line ends mix.
-# Given an end mark ``s`` (and no quote), awk ends every line with one more
-# field holding it, so the reader can tell which rows have fewer or more
-# fields than the header (see ``fastcsv``).
+# Given an end mark ``s``, awk ends every record with one more field holding
+# it, so the reader can tell which rows have fewer or more fields than the
+# header (see ``fastcsv``).
 NUMBER_LINES = r"""
-inside { continued++; n = split($0, parts, q); if (n > 1 && n % 2 == 0) { inside = 0; sub(/\r$/, "") } print; next }
+BEGIN { end = s == "" ? "" : d s }
+inside { continued++; n = split($0, parts, q); if (n > 1 && n % 2 == 0) { inside = 0; sub(/\r$/, ""); print $0 end } else print; next }
 $0 == "" || $0 == "\r" { empty++; next }
 q == "" && s == "" { print NR d $0; next }
-q == "" { if (sub(/\r$/, "")) print NR d $0 d s "\r"; else print NR d $0 d s; next }
-{ if (index($0, q) && split($0, parts, q) % 2 == 0) inside = 1; else sub(/\r$/, ""); print NR d $0 }
+q == "" { if (sub(/\r$/, "")) print NR d $0 end "\r"; else print NR d $0 end; next }
+{ if (index($0, q) && split($0, parts, q) % 2 == 0) { inside = 1; print NR d $0 } else { sub(/\r$/, ""); print NR d $0 end } }
 END { print "empty " empty + 0 " continued " continued + 0 " open " inside + 0 > "/dev/stderr" }
 """
 
@@ -330,8 +331,8 @@ def to_utf8(path: Path, encoding: str, start: int, end: int, dest_dir: Path, *,
 
     With ``number_lines`` (an awk, see :func:`line_numberer`) every non-empty
     line is prefixed with its number within its part and ``delimiter``; with
-    ``quote`` too, only lines that start a record; with ``end_mark``
-    instead, every line ends in one more field holding it (see ``NUMBER_LINES``).
+    ``quote`` too, only lines that start a record; with ``end_mark``, every
+    record ends in one more field holding it (see ``NUMBER_LINES``).
     ``first_line`` starts every part; it is not counted in the checks.
     Raises :class:`DecodeFailure` when the bytes are not valid in ``encoding``.
     """

@@ -414,3 +414,32 @@ def test_a_cell_holding_the_end_mark_is_left_to_python(tmp_path):
     path.write_text("a,b,c\n" + "1,2,3\n" * 5000 + f"4,{fastcsv.END_MARK}\n", encoding="utf-8")
     with pytest.raises(fastcsv.NotRegular, match="end mark"):
         read_fast(path, tmp_path)
+
+
+def random_uneven_table_with_line_breaks(seed: int) -> tuple[str, str]:
+    """Quoted line breaks (LF, CRLF or both) together with rows that have fewer fields than the header."""
+    import random
+
+    rng = random.Random(seed)
+    newline = rng.choice(["\n", "\r\n"])
+    cells = [lambda: str(rng.randint(-999, 99999)), lambda: rng.choice(["髙松", "有", ""]),
+             lambda: '"' + rng.choice(["第２月曜日", ""]) + rng.choice(["\n", "\r\n"]) + rng.choice(["休館", "9:00,10:00"]) + '"']
+    lines = ["番号,名称,備考,区分"]
+    for number in range(1, rng.randint(20, 60)):
+        fields = [str(number)] + [rng.choice(cells)() for _ in range(3)]
+        if rng.random() < 0.3:
+            fields = fields[:rng.randint(1, 3)]
+        lines.append(",".join(fields))
+    lines.append(f"{number + 1},last,end,x")
+    return "".join(line + newline for line in lines), rng.choice(["utf-8", "cp932"])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_uneven_tables_with_line_breaks_read_the_same_both_ways(seed, tmp_path, data_dir, monkeypatch):
+    text, encoding = random_uneven_table_with_line_breaks(seed)
+    monkeypatch.setattr(transcode, "MIN_PART_BYTES", 200)
+    monkeypatch.setattr(fastcsv, "HEAD_BYTES", [100, 1 << 20][seed % 2])
+    path = tmp_path / "uneven-breaks.csv"
+    path.write_bytes(text.encode(encoding))
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow
