@@ -160,7 +160,7 @@ def _parse_line(text: str, dialect: delimited.Dialect) -> list[str]:
     try:
         parsed = list(csv.reader([text], delimiter=dialect.delimiter, quotechar=dialect.quotechar, strict=True))
     except csv.Error as exc:
-        raise NotRegular("a record spans lines near the end") from exc
+        raise SpansLines("a record spans lines near the end") from exc
     row = parsed[0] if parsed else []
     if row and row[-1].endswith("\x1a"):
         row[-1] = row[-1].rstrip("\x1a")
@@ -197,22 +197,27 @@ def _read_tail(path: Path, enc: EncodingResult, dialect: delimited.Dialect, ncol
         position += len(line) + 1
     if _quote_blank(data.decode(enc.encoding, errors="replace"), dialect.delimiter):
         raise NotRegular("blanks next to quotes")
+    try:
+        texts = [line.decode(enc.encoding.replace("-sig", "")) for line in lines]
+    except UnicodeDecodeError as exc:
+        raise NotRegular("undecodable tail") from exc
+    try:
+        return _tail_of(_lines_from_end(texts, dialect), offsets, size, data, ncols)
+    except SpansLines:
+        return _tail_of(_records_from_end(texts, dialect), offsets, size, data, ncols)
+
+
+def _tail_of(records, offsets: list[int], size: int, data: bytes, ncols: int) -> _Tail:
+    """Walk ``records`` ((first line, last line, fields), last first) to the last data row."""
     kinds: list[bool] = []
     notes = 0
-    for index in range(len(lines) - 1, -1, -1):
-        try:
-            text = lines[index].decode(enc.encoding.replace("-sig", ""))
-        except UnicodeDecodeError as exc:
-            raise NotRegular("undecodable tail") from exc
-        row = rows.trim(_parse_line(text, dialect))
-        if not row:
-            kinds.append(False)
+    for first, last, fields in records:
+        row = rows.trim(fields)
+        if not row or rows.is_note_row(row, ncols):
+            kinds += [False] * (last - first) + [bool(row)]
+            notes += bool(row)
             continue
-        if rows.is_note_row(row, ncols):
-            notes += 1
-            kinds.append(True)
-            continue
-        cut = offsets[index + 1] if index + 1 < len(offsets) else size
+        cut = offsets[last + 1] if last + 1 < len(offsets) else size
         if notes > rows.FOOTNOTE_BUFFER:
             raise NotRegular("many note rows")
         if cut == size:
@@ -220,6 +225,36 @@ def _read_tail(path: Path, enc: EncodingResult, dialect: delimited.Dialect, ncol
             cut -= len(data) - len(data.rstrip(b"\x1a"))
         return _Tail(cut=cut, lines_after_cut=list(reversed(kinds)), notes=notes)
     raise NotRegular("no data row near the end")
+
+
+def _lines_from_end(texts: list[str], dialect: delimited.Dialect):
+    """Each line as a record, last first; :class:`SpansLines` at a line that opens a quoted field."""
+    for index in range(len(texts) - 1, -1, -1):
+        yield index, index, _parse_line(texts[index], dialect)
+
+
+def _records_from_end(texts: list[str], dialect: delimited.Dialect):
+    """The records of the lines, last first, read from the first line where a record must start:
+    one after which the lines hold an even number of quote characters."""
+    quotes, first = 0, None
+    for index in range(len(texts) - 1, -1, -1):
+        quotes += texts[index].count(dialect.quotechar)
+        if quotes % 2 == 0:
+            first = index
+    if first is None:
+        raise NotRegular("a record spans lines near the end")
+    reader = csv.reader(io.StringIO("\n".join(texts[first:]), newline=""), delimiter=dialect.delimiter,
+                        quotechar=dialect.quotechar, strict=True)
+    found, line = [], first
+    try:
+        for fields in reader:
+            found.append((line, first + reader.line_num - 1, fields))
+            line = first + reader.line_num
+    except csv.Error as exc:
+        raise NotRegular("a record spans lines near the end") from exc
+    if found and found[-1][2] and found[-1][2][-1].endswith("\x1a"):
+        found[-1][2][-1] = found[-1][2][-1].rstrip("\x1a")
+    return reversed(found)
 
 
 def _csv_source(parts: list[Path], dialect: delimited.Dialect, ncols: int, numbered: bool,

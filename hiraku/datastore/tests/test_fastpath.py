@@ -443,3 +443,16 @@ def test_random_uneven_tables_with_line_breaks_read_the_same_both_ways(seed, tmp
     path.write_bytes(text.encode(encoding))
     fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
     assert fast == slow
+
+
+@pytest.mark.parametrize("ending", [
+    '9,"最後の行\n改行あり",x\n',  # a line break in the last row's field
+    '9,"最後の行\r\n改行あり",x\r\n\r\n※注記\r\n',  # and a note row below it
+    '9,x,"改行\n"\n※注記\n※注記2\n',  # the break ends the field
+    '9,"※注記のような\n行",x\n',  # the line after the break looks like a note
+])
+def test_line_breaks_in_the_last_rows_stay_on_the_fast_reader(ending, tmp_path, data_dir, monkeypatch):
+    path = tmp_path / "ending.csv"
+    path.write_bytes(("番号,名称,区分\n" + "".join(f"{n},施設{n},a\n" for n in range(1, 9)) + ending).encode("cp932"))
+    fast, slow = ingest_both_ways(path, data_dir, monkeypatch)
+    assert fast == slow and fast["rows"] == 9
