@@ -532,7 +532,7 @@ def _downloads(table: DatastoreTable, index: int, has_coordinates: bool, rows: i
     sheet = table.tables[index].get("name") if len(table.tables) > 1 else None
     out = []
     for fmt, bom, label in formats:
-        if fmt == "geojson" and not has_coordinates or fmt == "xlsx" and (rows or 0) > dumps.XLSX_MAX_ROWS:
+        if (fmt == "geojson" and not has_coordinates) or (fmt == "xlsx" and (rows or 0) > dumps.XLSX_MAX_ROWS):
             continue
         query = {"format": fmt, **(selection or {})}
         if bom:
@@ -554,7 +554,6 @@ def _map(resource, table: DatastoreTable, index: int, params: QueryDict, columns
     filtered = bool(selection)
     return {
         "url": url + (f"?{urlencode(query)}" if query else ""),
-        "filtered": filtered,
         "tile_url": settings.HIRAKU_MAP_TILE_URL,
         "tile_attribution": settings.HIRAKU_MAP_TILE_ATTRIBUTION,
         "labels": {c.id: c.label for c in columns if not c.is_row_number},
