@@ -175,7 +175,7 @@ def request_breakdown(parquet: str, resource_id: str, mixes: dict[str, list[dict
         params = mixes[kind][0]
         request = table_search.SearchRequest(filters=json.loads(params.get("filters", "{}")), q=params.get("q"),
                                              sort=params.get("sort"), limit=100)
-        clauses, args = table_search._where(request, columns)
+        clauses, args = table_search.where_clauses(request, columns)
         where = " WHERE " + " AND ".join(clauses)
         order = ", ".join(f"{quote_identifier(name)} {'DESC' if desc else 'ASC'}"
                           for name, desc in table_search.parse_sort(request.sort, columns))

@@ -45,6 +45,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .query import _literal, quote_identifier
 from .search import (
+    FILTER_MISMATCH,
     SearchInputError,
     SearchRequest,
     SearchResult,
@@ -261,7 +262,7 @@ def _typed(texts: list[str], native: str, arrow_type: pa.DataType) -> pa.Array:
     try:
         values = _cursor().execute(f"SELECT {casts}", texts).fetchone()
     except duckdb.ConversionException as error:
-        raise SearchInputError("filters", _("A filter value does not match the column's type.")) from error
+        raise SearchInputError("filters", FILTER_MISMATCH) from error
     return pa.array(list(values), arrow_type)
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .geo import LATITUDE, LONGITUDE
 from .query import open_table, quote_identifier, run
-from .search import SearchInputError, SearchRequest, filter_clauses, json_value, q_clauses
+from .search import FILTER_MISMATCH, SearchInputError, SearchRequest, json_value, table_columns, where_clauses
 
 DEFAULT_LIMIT = 20000
 MAX_LIMIT = 100000
@@ -79,13 +79,9 @@ def points(parquet_path: str | Path, columns: list[dict], limit: int = DEFAULT_L
     _check_limit(limit)
     lat, lon = (quote_identifier(c) for c in pair)
     with open_table(parquet_path) as con:
-        types = dict(run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")[1])
-        clauses, params = [_mappable(pair)], []
-        if selection is not None:
-            for more, values in (filter_clauses(selection.filters, types), q_clauses(selection.q, types)):
-                clauses += more
-                params += values
-        where = " AND ".join(clauses)
+        types = table_columns(con)
+        clauses, params = where_clauses(selection, types) if selection is not None else ([], [])
+        where = " AND ".join([_mappable(pair)] + clauses)
         texts = [f"nullif({quote_identifier(name)}, '')" for name, kind in types.items() if kind == "VARCHAR"]
         name = f"coalesce({', '.join(texts)})" if texts else "NULL"
         try:
@@ -93,7 +89,7 @@ def points(parquet_path: str | Path, columns: list[dict], limit: int = DEFAULT_L
                        params + [int(limit)])[1]
             total = run(con, f"SELECT count(*) FROM data WHERE {where}", params)[1][0][0]
         except duckdb.ConversionException as error:
-            raise MapInputError("filters", _("A filter value does not match the column's type.")) from error
+            raise MapInputError("filters", FILTER_MISMATCH) from error
     return _collection([_feature(row_id, y, x, {"name": label}) for row_id, y, x, label in rows], total)
 
 

@@ -93,16 +93,23 @@ def open_table(parquet_path: str | Path, view: str = "data"):
         cursor.close()
 
 
-def run(con, sql: str, params: list[Any] | None = None, timeout: float = DEFAULT_TIMEOUT):
-    """Execute with a statement timeout; returns (column names, rows)."""
+@contextmanager
+def time_limit(con, timeout: float = DEFAULT_TIMEOUT):
+    """Interrupt what ``con`` runs once ``timeout`` seconds have passed (DuckDB then raises InterruptException)."""
     timer = threading.Timer(timeout, con.interrupt)
     timer.start()
     try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def run(con, sql: str, params: list[Any] | None = None, timeout: float = DEFAULT_TIMEOUT):
+    """Execute with a statement timeout; returns (column names, rows)."""
+    with time_limit(con, timeout):
         cursor = con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
         return names, cursor.fetchall()
-    finally:
-        timer.cancel()
 
 
 def column_types(parquet_path: str | Path) -> dict[str, str]:

@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import json
 import re
-import threading
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,10 +23,11 @@ import duckdb
 import pyarrow.parquet as pq
 from django.utils.translation import gettext_lazy as _
 
-from .query import open_table, quote_identifier, run
+from .query import open_table, quote_identifier, run, time_limit
 
 MAX_LIMIT = 32000
 DEFAULT_LIMIT = 100
+FILTER_MISMATCH = _("A filter value does not match the column's type.")
 # A download of selected rows may take longer than a page of them.
 EXPORT_TIMEOUT = 120.0
 EXPORT_BATCH_ROWS = 50_000
@@ -165,7 +165,8 @@ def _split_outside_quotes(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def _where(request: SearchRequest, columns: dict[str, str]) -> tuple[list[str], list[Any]]:
+def where_clauses(request: SearchRequest, columns: dict[str, str]) -> tuple[list[str], list[Any]]:
+    """The request's ``filters`` and ``q`` as SQL clauses and bound values."""
     clauses, params = filter_clauses(request.filters, columns)
     q_sql, q_params = q_clauses(request.q, columns)
     return clauses + q_sql, params + q_params
@@ -321,7 +322,7 @@ class _Query:
 
 def _query(request: SearchRequest, columns: dict[str, str]) -> _Query:
     selected = selected_fields(request, columns)
-    clauses, params = _where(request, columns)
+    clauses, params = where_clauses(request, columns)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     order = sort_order(request, columns, selected)
     order_sql = ", ".join(f"{quote_identifier(n)} {'DESC' if desc else 'ASC'}" for n, desc in order)
@@ -330,14 +331,15 @@ def _query(request: SearchRequest, columns: dict[str, str]) -> _Query:
     return _Query(selected, select, where, params, f"SELECT {distinct}{select} FROM data{where} ORDER BY {order_sql}")
 
 
-def _columns(con) -> dict[str, str]:
+def table_columns(con) -> dict[str, str]:
+    """Column name → DuckDB type of the table ``data`` an open_table cursor sees."""
     return dict(run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")[1])
 
 
 def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult:
     """Run ``request`` against the table; raises SearchInputError for bad parameters."""
     with open_table(parquet_path) as con:
-        columns = _columns(con)
+        columns = table_columns(con)
         query = _query(request, columns)
         try:
             rows = run(con, f"{query.sql} LIMIT ? OFFSET ?", query.params + [int(request.limit), int(request.offset)])[1]
@@ -347,7 +349,7 @@ def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult:
                            else f"SELECT 1 FROM data{query.where}")
                 total = run(con, f"SELECT count(*) FROM ({counted})", query.params)[1][0][0]
         except duckdb.ConversionException as error:
-            raise SearchInputError("filters", _("A filter value does not match the column's type.")) from error
+            raise SearchInputError("filters", FILTER_MISMATCH) from error
     return SearchResult(fields=result_fields(query.selected, columns), rows=rows, total=total)
 
 
@@ -360,20 +362,17 @@ def export(parquet_path: str | Path, request: SearchRequest, target: Path, timeo
     ``timeout`` or the query's memory.
     """
     with open_table(parquet_path) as con:
-        query = _query(request, _columns(con))
+        query = _query(request, table_columns(con))
         paging = " LIMIT ? OFFSET ?" if request.limit is not None else " OFFSET ?"
         params = query.params + ([int(request.limit)] if request.limit is not None else []) + [int(request.offset)]
-        timer = threading.Timer(timeout, con.interrupt)
-        timer.start()
         try:
-            reader = con.execute(query.sql + paging, params).to_arrow_reader(EXPORT_BATCH_ROWS)
-            with pq.ParquetWriter(target, reader.schema) as writer:
-                for batch in reader:
-                    writer.write_batch(batch)
+            with time_limit(con, timeout):
+                reader = con.execute(query.sql + paging, params).to_arrow_reader(EXPORT_BATCH_ROWS)
+                with pq.ParquetWriter(target, reader.schema) as writer:
+                    for batch in reader:
+                        writer.write_batch(batch)
         except duckdb.ConversionException as error:
-            raise SearchInputError("filters", _("A filter value does not match the column's type.")) from error
+            raise SearchInputError("filters", FILTER_MISMATCH) from error
         except (duckdb.InterruptException, duckdb.OutOfMemoryException) as error:
             raise ExportTooLarge(_("Selecting these rows takes too long or too much memory. Narrow the "
                                    "selection (filters, q, fields, limit) or download the whole table.")) from error
-        finally:
-            timer.cancel()
