@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 from django.utils.translation import gettext_lazy as _
 
+from .geo import coordinate_columns
 from .search import json_value
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit minus the header row
@@ -49,13 +50,6 @@ class DumpError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
-
-
-def coordinate_columns(columns: list[dict]) -> tuple[str, str] | None:
-    """(latitude, longitude) column ids from the sidecar's column roles."""
-    lat = next((c["id"] for c in columns if c.get("role") == "latitude"), None)
-    lon = next((c["id"] for c in columns if c.get("role") == "longitude"), None)
-    return (lat, lon) if lat and lon else None
 
 
 def format_spec(fmt: str) -> DumpFormat:

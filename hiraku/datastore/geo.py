@@ -25,6 +25,15 @@ _TOKEN_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 MIN_IN_RANGE = 0.95
 
 
+def coordinate_columns(columns: list[dict]) -> tuple[str, str] | None:
+    """(latitude id, longitude id) from sidecar columns marked by role, or None."""
+    latitude = next((c["id"] for c in columns if c.get("role") == LATITUDE), None)
+    longitude = next((c["id"] for c in columns if c.get("role") == LONGITUDE), None)
+    if latitude is None or longitude is None:
+        return None
+    return latitude, longitude
+
+
 def role_from_header(header: str) -> str | None:
     text = unicodedata.normalize("NFKC", header or "")
     if "緯度" in text:

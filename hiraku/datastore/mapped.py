@@ -17,7 +17,7 @@ each process. On it:
 - the page's rows are taken by position.
 
 Results are the same as ``search.search`` over Parquet, which remains the
-path for what the copy does not answer (``distinct``, a table without a copy
+path for what the copy does not answer (``distinct``, spatial selections, a table without a copy
 yet, column types it does not hold). ``tests/test_mapped.py`` runs both on the
 same requests and compares them.
 """
@@ -206,7 +206,7 @@ def open_copy(parquet_path: str | Path) -> MappedTable | None:
 
 def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult | None:
     """``request`` answered from the copy, or None when the Parquet path must answer it."""
-    if request.distinct:
+    if request.distinct or request.spatial is not None:
         return None
     mapped = open_copy(parquet_path)
     if mapped is None or not all(kind in SUPPORTED_TYPES or kind.startswith("DECIMAL(")

@@ -17,9 +17,18 @@ from typing import Any
 import duckdb
 from django.utils.translation import gettext_lazy as _
 
-from .geo import LATITUDE, LONGITUDE
+from .geo import coordinate_columns
 from .query import open_table, quote_identifier, run
-from .search import FILTER_MISMATCH, SearchInputError, SearchRequest, json_value, table_columns, where_clauses
+from .search import (
+    FILTER_MISMATCH,
+    NO_COORDINATES,
+    SearchInputError,
+    SearchRequest,
+    json_value,
+    table_columns,
+    where_clauses,
+)
+from .spatial import valid_point
 
 DEFAULT_LIMIT = 20000
 MAX_LIMIT = 100000
@@ -29,26 +38,11 @@ class MapInputError(SearchInputError):
     """The table cannot be mapped as asked; ``field`` names the parameter."""
 
 
-def coordinate_columns(columns: list[dict]) -> tuple[str, str] | None:
-    """(latitude id, longitude id) from sidecar columns marked by role, or None."""
-    latitude = next((c["id"] for c in columns if c.get("role") == LATITUDE), None)
-    longitude = next((c["id"] for c in columns if c.get("role") == LONGITUDE), None)
-    if latitude is None or longitude is None:
-        return None
-    return latitude, longitude
-
-
 def _pair(columns: list[dict]) -> tuple[str, str]:
     pair = coordinate_columns(columns)
     if pair is None:
-        raise MapInputError("columns", _("The table has no latitude and longitude columns."))
+        raise MapInputError("columns", NO_COORDINATES)
     return pair
-
-
-def _mappable(pair: tuple[str, str]) -> str:
-    lat, lon = (quote_identifier(c) for c in pair)
-    return (f"{lat} IS NOT NULL AND {lon} IS NOT NULL AND abs({lat}) <= 90 AND abs({lon}) <= 180 "
-            f"AND NOT ({lat} = 0 AND {lon} = 0)")
 
 
 def _check_limit(limit: int) -> None:
@@ -80,8 +74,8 @@ def points(parquet_path: str | Path, columns: list[dict], limit: int = DEFAULT_L
     lat, lon = (quote_identifier(c) for c in pair)
     with open_table(parquet_path) as con:
         types = table_columns(con)
-        clauses, params = where_clauses(selection, types) if selection is not None else ([], [])
-        where = " AND ".join([_mappable(pair)] + clauses)
+        clauses, params = where_clauses(selection, types, pair) if selection is not None else ([], [])
+        where = " AND ".join([valid_point(pair)] + clauses)
         texts = [f"nullif({quote_identifier(name)}, '')" for name, kind in types.items() if kind == "VARCHAR"]
         name = f"coalesce({', '.join(texts)})" if texts else "NULL"
         try:
@@ -97,7 +91,7 @@ def feature(parquet_path: str | Path, columns: list[dict], row_id: int) -> dict[
     """Row ``row_id`` as a Feature with every cell as a property, or None when it has no usable coordinates."""
     pair = _pair(columns)
     with open_table(parquet_path) as con:
-        names, rows = run(con, f"SELECT * FROM data WHERE _id = ? AND {_mappable(pair)}", [int(row_id)])
+        names, rows = run(con, f"SELECT * FROM data WHERE _id = ? AND {valid_point(pair)}", [int(row_id)])
     if not rows:
         return None
     row = dict(zip(names, rows[0], strict=True))

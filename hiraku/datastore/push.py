@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.utils.translation import gettext_lazy as _
 
-from . import store
+from . import geo, store
 
 # CKAN / PostgreSQL type names → (Hiraku type, Arrow type).
 TYPES: dict[str, tuple[str, pa.DataType]] = {
@@ -198,14 +198,15 @@ def write_version(directory: Path, fields: list[Field], rows: list[dict], primar
     typed = store.table_file_name(version, 0)
     try:
         pq.write_table(pa.Table.from_arrays(arrays, schema=schema), staging / typed, compression=PARQUET_COMPRESSION)
+        columns = [{"id": f.id, "header": f.id, "type": TYPES[f.type][0], "arrow_type": str(f.arrow_type),
+                    "role": None, "non_null": sum(r.get(f.id) is not None for r in rows)} for f in fields]
+        _mark_coordinates(staging / typed, columns)
         sidecar = {
             "resource_id": directory.name, "version": version, "format": "api", "encoding": None,
             "encoding_label": None, "delimiter": None, "primary_key": primary_key,
             "tables": [{
                 "name": "data", "sheet": None, "file": typed, "row_count": len(rows),
-                "header_rows": [], "warnings": [],
-                "columns": [{"id": f.id, "header": f.id, "type": TYPES[f.type][0], "arrow_type": str(f.arrow_type),
-                             "role": None, "non_null": sum(r.get(f.id) is not None for r in rows)} for f in fields],
+                "header_rows": [], "warnings": [], "columns": columns,
             }],
         }
         store.publish(directory, staging, version, sidecar)
@@ -223,3 +224,12 @@ def _check_unique(rows: list[dict], primary_key: list[str]) -> None:
             raise PushError("primary_key", _("The key %(key)s appears more than once")
                             % {"key": ", ".join(map(str, key))})
         seen.add(key)
+
+
+def _mark_coordinates(parquet_path: Path, columns: list[dict]) -> None:
+    """Give latitude and longitude columns their role, as ingestion does, so that maps and spatial
+    selections work on pushed tables too."""
+    by_id = {c["id"]: c for c in columns}
+    for check in geo.check_coordinates(parquet_path, columns):
+        if check.accepted:
+            by_id[check.column]["role"] = check.role

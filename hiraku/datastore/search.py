@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,13 @@ import duckdb
 import pyarrow.parquet as pq
 from django.utils.translation import gettext_lazy as _
 
+from . import spatial
 from .query import open_table, quote_identifier, run, time_limit
 
 MAX_LIMIT = 32000
 DEFAULT_LIMIT = 100
 FILTER_MISMATCH = _("A filter value does not match the column's type.")
+NO_COORDINATES = _("The table has no latitude and longitude columns.")
 # A download of selected rows may take longer than a page of them.
 EXPORT_TIMEOUT = 120.0
 EXPORT_BATCH_ROWS = 50_000
@@ -68,6 +70,7 @@ class SearchRequest:
     limit: int | None = DEFAULT_LIMIT  # None: every row (exports only)
     offset: int = 0
     include_total: bool = True
+    spatial: spatial.Spatial | None = None  # only rows near a point or inside a box
 
 
 @dataclass
@@ -165,16 +168,29 @@ def _split_outside_quotes(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def where_clauses(request: SearchRequest, columns: dict[str, str]) -> tuple[list[str], list[Any]]:
-    """The request's ``filters`` and ``q`` as SQL clauses and bound values."""
+def where_clauses(request: SearchRequest, columns: dict[str, str],
+                  coordinates: tuple[str, str] | None = None) -> tuple[list[str], list[Any]]:
+    """The request's ``filters``, ``q`` and spatial selection as SQL clauses and bound values.
+
+    ``coordinates`` are the table's (latitude, longitude) columns, which a spatial selection needs.
+    """
     clauses, params = filter_clauses(request.filters, columns)
     q_sql, q_params = q_clauses(request.q, columns)
-    return clauses + q_sql, params + q_params
+    return clauses + q_sql + _spatial_clauses(request.spatial, coordinates), params + q_params
+
+
+def _spatial_clauses(selection: spatial.Spatial | None, coordinates: tuple[str, str] | None) -> list[str]:
+    if selection is None:
+        return []
+    if coordinates is None:
+        raise SearchInputError("near" if selection.near else "bbox", NO_COORDINATES)
+    return selection.clauses(coordinates)
 
 
 # CKAN's /datastore/dump parameters that select rows (``plain`` and ``language`` are accepted and
 # change nothing: full text here has one way of matching).
-DUMP_SELECTION = ("q", "full_text", "filters", "sort", "fields", "distinct", "limit", "offset")
+DUMP_SELECTION = ("q", "full_text", "filters", "sort", "fields", "distinct", "limit", "offset", "near", "radius",
+                  "bbox")
 
 
 def dump_request(params: Mapping[str, str]) -> SearchRequest | None:
@@ -191,7 +207,16 @@ def dump_request(params: Mapping[str, str]) -> SearchRequest | None:
     fields = [name.strip() for name in params.get("fields", "").split(",") if name.strip()] or None
     return SearchRequest(fields=fields, filters=filters, q=q, sort=params.get("sort") or None,
                          distinct=params.get("distinct", "").lower() in ("true", "1", "yes"),
-                         limit=_count(params, "limit"), offset=_count(params, "offset") or 0, include_total=False)
+                         limit=_count(params, "limit"), offset=_count(params, "offset") or 0, include_total=False,
+                         spatial=parse_spatial(params.get("near"), params.get("radius"), params.get("bbox")))
+
+
+def parse_spatial(near: Any, radius: Any, bbox: Any) -> spatial.Spatial | None:
+    """``spatial.parse`` with its errors as SearchInputError."""
+    try:
+        return spatial.parse(near, radius, bbox)
+    except spatial.SpatialInputError as error:
+        raise SearchInputError(error.field, error.message) from error
 
 
 def _json_object(text: str, name: str) -> dict:
@@ -313,22 +338,37 @@ def result_fields(selected: list[str], columns: dict[str, str]) -> list[dict[str
 
 @dataclass
 class _Query:
-    selected: list[str]
+    fields: list[dict[str, str]]  # the selected columns as the result reports them
     select: str  # the selected columns as SQL
     where: str
     params: list[Any]
     sql: str  # every matching row, in order, without LIMIT
 
 
-def _query(request: SearchRequest, columns: dict[str, str]) -> _Query:
+def _query(request: SearchRequest, columns: dict[str, str], coordinates: tuple[str, str] | None) -> _Query:
+    """The request as SQL. Near a point, every row also has ``_distance`` (metres), the default order."""
+    clauses, params = where_clauses(request, columns, coordinates)
+    expressions = {name: quote_identifier(name) for name in columns}
+    near = request.spatial is not None and request.spatial.near is not None
+    if near:
+        if spatial.DISTANCE in columns:
+            raise SearchInputError("near", _("The table has a column named %(column)s, which the distance would "
+                                             "hide.") % {"column": spatial.DISTANCE})
+        columns = {**columns, spatial.DISTANCE: "DOUBLE"}
+        expressions[spatial.DISTANCE] = request.spatial.distance_sql(coordinates)
+        if not request.sort:
+            request = replace(request, sort=[spatial.DISTANCE, "_id"])
     selected = selected_fields(request, columns)
-    clauses, params = where_clauses(request, columns)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     order = sort_order(request, columns, selected)
-    order_sql = ", ".join(f"{quote_identifier(n)} {'DESC' if desc else 'ASC'}" for n, desc in order)
-    select = ", ".join(quote_identifier(n) for n in selected)
+    # DISTINCT may only sort by what it selects, so there the order names the selected columns.
+    ordered = quote_identifier if request.distinct else expressions.get
+    order_sql = ", ".join(f"{ordered(n)} {'DESC' if desc else 'ASC'}" for n, desc in order)
+    select = ", ".join(expression if expression == quote_identifier(name) else f"{expression} AS {quote_identifier(name)}"
+                       for name, expression in ((n, expressions[n]) for n in selected))
     distinct = "DISTINCT " if request.distinct else ""
-    return _Query(selected, select, where, params, f"SELECT {distinct}{select} FROM data{where} ORDER BY {order_sql}")
+    return _Query(result_fields(selected, columns), select, where, params,
+                  f"SELECT {distinct}{select} FROM data{where} ORDER BY {order_sql}")
 
 
 def table_columns(con) -> dict[str, str]:
@@ -336,11 +376,14 @@ def table_columns(con) -> dict[str, str]:
     return dict(run(con, "SELECT column_name, column_type FROM (DESCRIBE data)")[1])
 
 
-def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult:
-    """Run ``request`` against the table; raises SearchInputError for bad parameters."""
+def search(parquet_path: str | Path, request: SearchRequest,
+           coordinates: tuple[str, str] | None = None) -> SearchResult:
+    """Run ``request`` against the table; raises SearchInputError for bad parameters.
+
+    ``coordinates`` are the table's (latitude, longitude) columns, for a spatial selection.
+    """
     with open_table(parquet_path) as con:
-        columns = table_columns(con)
-        query = _query(request, columns)
+        query = _query(request, table_columns(con), coordinates)
         try:
             rows = run(con, f"{query.sql} LIMIT ? OFFSET ?", query.params + [int(request.limit), int(request.offset)])[1]
             total = None
@@ -350,10 +393,11 @@ def search(parquet_path: str | Path, request: SearchRequest) -> SearchResult:
                 total = run(con, f"SELECT count(*) FROM ({counted})", query.params)[1][0][0]
         except duckdb.ConversionException as error:
             raise SearchInputError("filters", FILTER_MISMATCH) from error
-    return SearchResult(fields=result_fields(query.selected, columns), rows=rows, total=total)
+    return SearchResult(fields=query.fields, rows=rows, total=total)
 
 
-def export(parquet_path: str | Path, request: SearchRequest, target: Path, timeout: float = EXPORT_TIMEOUT) -> None:
+def export(parquet_path: str | Path, request: SearchRequest, target: Path, timeout: float = EXPORT_TIMEOUT,
+           coordinates: tuple[str, str] | None = None) -> None:
     """Write the rows ``request`` selects to ``target`` as Parquet, in order.
 
     Every matching row unless ``request.limit`` is set (None means no limit).
@@ -362,7 +406,7 @@ def export(parquet_path: str | Path, request: SearchRequest, target: Path, timeo
     ``timeout`` or the query's memory.
     """
     with open_table(parquet_path) as con:
-        query = _query(request, table_columns(con))
+        query = _query(request, table_columns(con), coordinates)
         paging = " LIMIT ? OFFSET ?" if request.limit is not None else " OFFSET ?"
         params = query.params + ([int(request.limit)] if request.limit is not None else []) + [int(request.offset)]
         try:

@@ -29,7 +29,7 @@ from hiraku.catalog.models import Resource, State
 from hiraku.core.jobs import get_huey, job
 from hiraku.search.service import index_dataset
 
-from . import dictionary, dumps, mapped, profile, push, store, versions
+from . import dictionary, dumps, geo, mapped, profile, push, store, versions
 from . import search as table_search
 from . import sql as sql_engine
 from .errors import IngestError, Problem
@@ -282,7 +282,7 @@ def search(table: DatastoreTable, request: table_search.SearchRequest, index: in
     if not mapped.copy_path(path).exists() and cache.add(f"hiraku:datastore:copy:{path}", 1, COPY_RETRY_SECONDS):
         # A table published before copies existed, or whose copy failed: build it in the background.
         transaction.on_commit(lambda: build_copy.enqueue(str(table.resource_id), table.version, index))
-    return table_search.search(path, request)
+    return table_search.search(path, request, geo.coordinate_columns(table.columns(index)))
 
 
 @job
@@ -337,7 +337,8 @@ def selected_rows_file(table: DatastoreTable, fmt: str, request: table_search.Se
     spec = dumps.format_spec(fmt)
     with tempfile.TemporaryDirectory(prefix="hiraku-dump-") as work:
         rows = Path(work) / "rows.parquet"
-        table_search.export(parquet_path(table, index), request, rows)
+        table_search.export(parquet_path(table, index), request, rows,
+                            coordinates=geo.coordinate_columns(table.columns(index)))
         target = Path(work) / f"selected.{spec.extension}"
         dumps.write_rows(rows, fmt, target, table.columns(index))
         yield target

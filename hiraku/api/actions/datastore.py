@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hiraku.catalog import services as catalog
-from hiraku.datastore import push, services
+from hiraku.datastore import push, services, spatial
 from hiraku.datastore import search as table_search
 from hiraku.datastore import sql as sql_engine
 
@@ -64,6 +64,7 @@ def _search_request(params: Params) -> tuple[table_search.SearchRequest, str]:
     if records_format not in RECORDS_FORMATS:
         params.add_error("records_format", _("Must be one of: %(choices)s") % {"choices": ", ".join(RECORDS_FORMATS)})
     request = table_search.SearchRequest(
+        spatial=_spatial_param(params),
         fields=_fields_param(params),
         filters=filters,
         q=q,
@@ -74,6 +75,22 @@ def _search_request(params: Params) -> tuple[table_search.SearchRequest, str]:
         include_total=params.boolean("include_total", True),
     )
     return request, records_format
+
+
+def _spatial_param(params: Params) -> spatial.Spatial | None:
+    """``near`` ("lat,lon", [lat, lon] or {"lat", "lon"}), ``radius`` (metres) and ``bbox``
+    ("west,south,east,north"), given as JSON or as plain text."""
+    values = {}
+    for name in ("near", "radius", "bbox"):
+        value = params.data.get(name)
+        if isinstance(value, str) and value.lstrip().startswith(("[", "{")):
+            value = _json_param(params, name, (list, dict))
+        values[name] = value
+    try:
+        return spatial.parse(**values)
+    except spatial.SpatialInputError as error:
+        params.add_error(error.field, str(error.message))
+        return None
 
 
 def _links(data: dict, request: table_search.SearchRequest) -> dict:
@@ -98,6 +115,10 @@ def datastore_search(context, data):
     :param include_total: count the matching rows (default true)
     :param records_format: objects (default), lists, csv or tsv
     :param sheet: for workbooks with several tables, the sheet to read (default: the first)
+    :param near: a point, ``"34.3428,134.0466"`` (latitude, longitude): rows with coordinates only,
+        nearest first unless ``sort`` says otherwise, each with ``_distance`` in metres (Hiraku's extension)
+    :param radius: with ``near``, only rows within this many metres
+    :param bbox: ``"west,south,east,north"`` in degrees: only rows inside the box
     """
     params = Params(data)
     resource_id = params.string("resource_id") or params.string("id")

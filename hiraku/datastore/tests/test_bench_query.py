@@ -19,6 +19,8 @@ def test_request_mixes_vary_values_and_are_deterministic():
     assert len({p["q"] for p in mixes["q"]}) > 10
     statements = [p["sql"] for p in mixes["sql"]]
     assert len(set(statements)) > 20 and all(f'FROM "{RESOURCE_ID}"' in s and "GROUP BY" in s for s in statements)
+    points = {p["near"] for p in mixes["near"]}
+    assert len(points) == 40 and all(p["radius"] == bench_query.NEAR_RADIUS_M for p in mixes["near"])
 
 
 def test_postgres_layout_is_ckan_like():
@@ -56,6 +58,7 @@ def test_bench_datastore_runs_end_to_end():
     assert counts["filter"] == answers["filter"]
     assert counts["q_ilike"] == answers["q"]
     assert counts["sql"] == answers["sql"]
+    assert counts["near"] == answers["near"]  # the same distance SQL runs in PostgreSQL
     # 'simple' keeps runs of Japanese text whole, so a word inside them is not found.
     assert all(n == 0 for n in counts["q_tsvector"].values())
     assert "SQL only" in text and "'simple'" in text

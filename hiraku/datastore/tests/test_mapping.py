@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from hiraku.datastore import mapping
+from hiraku.datastore import geo, mapping
 from hiraku.datastore.ingest import ingest_file
 
 SHELTERS_CSV = (
@@ -29,8 +29,8 @@ def shelters(data_dir, tmp_path):
 
 def test_coordinate_columns_come_from_the_roles():
     columns = [{"id": "名称"}, {"id": "経度", "role": "longitude"}, {"id": "緯度", "role": "latitude"}]
-    assert mapping.coordinate_columns(columns) == ("緯度", "経度")
-    assert mapping.coordinate_columns([{"id": "緯度", "role": "latitude"}]) is None
+    assert geo.coordinate_columns(columns) == ("緯度", "経度")
+    assert geo.coordinate_columns([{"id": "緯度", "role": "latitude"}]) is None
 
 
 def test_points_carry_the_name_and_rows_come_whole_one_at_a_time(shelters):

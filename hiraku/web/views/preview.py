@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from hiraku.catalog import permissions
 from hiraku.catalog import services as catalog
-from hiraku.datastore import charts, dictionary, dumps, mapping, push, services
+from hiraku.datastore import charts, dictionary, dumps, geo, mapping, push, services
 from hiraku.datastore.models import DatastoreTable
 from hiraku.datastore.profile import profile_table
 from hiraku.datastore.search import SearchInputError, SearchRequest, dump_request, json_value
@@ -546,7 +546,7 @@ def _downloads(table: DatastoreTable, index: int, has_coordinates: bool, rows: i
 def _map(resource, table: DatastoreTable, index: int, params: QueryDict, columns: list[Column],
          selection: dict | None = None) -> dict | None:
     """The map section; with ``selection`` (the preview's filters as dump parameters), of those rows only."""
-    if mapping.coordinate_columns(table.columns(index)) is None:
+    if geo.coordinate_columns(table.columns(index)) is None:
         return None
     url = reverse("web:resource_map", kwargs={"dataset": resource.dataset.name, "resource_id": resource.id})
     query = {"sheet": params["sheet"]} if params.get("sheet") else {}
