@@ -222,6 +222,38 @@ def test_map_section_only_with_coordinates(client, shelters, staff_user, run_on_
     assert "format=geojson" not in html
 
 
+def test_rows_sorted_by_distance_from_a_place(client, shelters):
+    """Row n of the shelters lies at 34.3 + n/1000, 134.0 + n/1000: row 10 is at the place asked about."""
+    html = get(client, shelters, "?near=34.31,134.01").content.decode()
+    assert header_texts(html)[:3] == ["番号", "距離 (m)", "名称"]
+    assert first_cells(html)[:3] in (["10", "9", "11"], ["10", "11", "9"])
+    assert '<td class="cell--number">0.0</td>' in html
+    assert 'value="34.31,134.01"' in html and "34.31,134.01 からの距離順" in html
+    assert "46 行" in html  # every row has coordinates
+    # Sorting by another column keeps the distance; the chip removes the place.
+    html = get(client, shelters, "?near=34.31,134.01&sort=収容人数&order=desc").content.decode()
+    assert header_texts(html)[1] == "距離 (m)" and first_cells(html)[:2] == ["45", "44"]
+    chip = re.search(r'<a class="chip" href="([^"]+)">\s*<span>34.31,134.01 からの距離順', html).group(1)
+    assert "near" not in chip and "sort=" in chip
+    # The downloads of "these rows" keep the order by distance.
+    html = get(client, shelters, "?near=34.31,134.01").content.decode()
+    downloads = html.split('id="downloads-title"', 1)[1].split("</section>", 1)[0]
+    link = re.findall(r'href="(/datastore/dump/[^"]+)"', downloads.split("条件に一致する", 1)[1])[1]
+    text = b"".join(client.get(link.replace("&amp;", "&")).streaming_content).decode()
+    assert [r["名称"] for r in csv.DictReader(io.StringIO(text))][0] == "避難所10"
+
+
+def test_a_place_that_cannot_be_read_is_a_clear_400(client, shelters, staff_user, run_on_commit):
+    response = get(client, shelters, "?near=高松駅")
+    assert response.status_code == 400
+    assert "場所は 緯度,経度 を度で指定してください" in response.content.decode()
+    plain = add_table(staff_user, run_on_commit, shelters.dataset, "名称,人数\n甲,1\n".encode(), "plain.csv",
+                      name="座標なし")
+    html = get(client, plain).content.decode()
+    assert 'name="near"' not in html  # no coordinates, no distance form
+    assert get(client, plain, "?near=34.31,134.01").status_code == 400
+
+
 def test_tile_layer_when_configured(client, shelters, settings):
     settings.HIRAKU_MAP_TILE_URL = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
     settings.HIRAKU_MAP_TILE_ATTRIBUTION = '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'

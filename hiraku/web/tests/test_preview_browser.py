@@ -143,6 +143,46 @@ def test_map_shows_clustered_points_with_escaped_popups(page, live_server, shelt
     page.locator(".leaflet-popup-content dl", has_text="35.6895").wait_for()
 
 
+def test_a_phone_sorts_the_rows_by_distance_from_its_location(browser, live_server, shelters):
+    """Row n of the shelters lies at 34.3 + n/1000, 134.0 + n/1000; the phone stands by row 10."""
+    context = browser.new_context(locale="ja-JP", viewport={"width": 360, "height": 740}, user_agent=base.DESKTOP_UA,
+                                  geolocation={"latitude": 34.31012, "longitude": 134.00987},
+                                  permissions=["geolocation"])
+    page = context.new_page()
+    try:
+        page.goto(url(live_server, shelters))
+        page.get_by_role("button", name="現在地を使う").click()
+        page.wait_for_url(re.compile(r"near=34\.310%2C134\.010"))  # rounded to about 100 m before it is sent
+        table = page.locator(".data-table")
+        assert table.get_by_role("columnheader", name="距離 (m)").is_visible()
+        assert table.locator("tbody tr").first.locator("th").inner_text() == "10"
+        assert page.get_by_label("場所（緯度,経度）").input_value() == "34.31,134.01"
+        if base.AXE_SCRIPT.exists():
+            violations = base._axe_violations(page)
+            assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations]
+        screenshot(page.locator("#data-preview"), "resource-preview-near-ja.png")
+        page.get_by_role("link", name=re.compile("34.31,134.01 からの距離順")).click()
+        assert page.locator(".data-table").get_by_role("columnheader", name="距離 (m)").count() == 0
+    finally:
+        context.close()
+
+
+def test_a_refused_location_says_so_and_leaves_typing(browser, live_server, shelters):
+    context = browser.new_context(locale="ja-JP", user_agent=base.DESKTOP_UA)  # no permission granted
+    page = context.new_page()
+    try:
+        page.goto(url(live_server, shelters))
+        page.get_by_role("button", name="現在地を使う").click()
+        status = page.locator("[data-locate-status]")
+        status.filter(has_text="現在地を取得できませんでした").wait_for()
+        assert page.evaluate("() => document.activeElement.id") == "near-place"
+        page.get_by_label("場所（緯度,経度）").fill("34.349,134.049")
+        page.get_by_role("button", name="近い順に並べる").click()
+        assert page.locator(".data-table tbody tr").first.locator("th").inner_text() == "46"  # 34.35,134.05
+    finally:
+        context.close()
+
+
 def test_status_is_polled_while_the_table_is_processed(page, live_server, shelters):
     DatastoreTable.objects.filter(resource=shelters).update(status="running", phase="convert", progress_done=10,
                                                             progress_total=100)

@@ -32,7 +32,8 @@ from hiraku.catalog import services as catalog
 from hiraku.datastore import charts, dictionary, dumps, geo, mapping, push, services
 from hiraku.datastore.models import DatastoreTable
 from hiraku.datastore.profile import profile_table
-from hiraku.datastore.search import SearchInputError, SearchRequest, dump_request, json_value
+from hiraku.datastore.search import SearchInputError, SearchRequest, dump_request, json_value, parse_spatial
+from hiraku.datastore.spatial import DISTANCE
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ FIELD_MESSAGES = {
     "limit": _("The number of categories is not valid."),
     "columns": _("The table has no latitude and longitude columns, so it cannot be shown on a map."),
     "id": _("The row number is not valid."),
+    "near": _("Give the place as latitude,longitude in degrees, e.g. 34.3428,134.0466."),
 }
 DOWNLOADS = (
     ("csv", True, _("CSV for Excel (UTF-8 with BOM)")),
@@ -209,6 +211,8 @@ class TablePreview:
     clear_filters_url: str = ""
     size_options: tuple = PAGE_SIZES
     selection: dict[str, str] = field(default_factory=dict)  # the dump parameters of the filtered rows
+    near: str = ""  # the place the rows are sorted by distance from ("lat,lon"), if any
+    clear_near_url: str = ""
 
     @property
     def first(self) -> int:
@@ -220,7 +224,7 @@ class TablePreview:
 
     @property
     def filter_columns(self) -> list[Column]:
-        return [c for c in self.columns if not c.is_row_number]
+        return [c for c in self.columns if not c.is_row_number and c.id != DISTANCE]
 
 
 @dataclass
@@ -363,8 +367,25 @@ def _int_param(params: QueryDict, name: str, default: int) -> int:
         raise BadParameter(name) from error
 
 
-def build_preview(table: DatastoreTable, index: int, params: QueryDict, columns: list[Column]) -> TablePreview:
-    """One page of the table as the GET parameters ask (page, size, sort, order, f.<column>)."""
+def _near(params: QueryDict, columns: list[Column], has_coordinates: bool):
+    """The ``near`` parameter as a spatial selection, and the columns with the distance after the row number."""
+    text = params.get("near", "").strip()
+    if not text:
+        return None, columns
+    if not has_coordinates:
+        raise BadParameter("columns")
+    try:
+        selection = parse_spatial(text, None, None)
+    except SearchInputError as error:
+        raise BadParameter("near") from error
+    distance = Column(id=DISTANCE, label=gettext("Distance (m)"), type="numeric")
+    return selection, columns[:1] + [distance] + columns[1:]
+
+
+def build_preview(table: DatastoreTable, index: int, params: QueryDict, columns: list[Column],
+                  has_coordinates: bool = False) -> TablePreview:
+    """One page of the table as the GET parameters ask (page, size, sort, order, f.<column>, near)."""
+    spatial, columns = _near(params, columns, has_coordinates)
     by_id = {c.id: c for c in columns}
     page = _int_param(params, "page", 1)
     size = _int_param(params, "size", DEFAULT_PAGE_SIZE)
@@ -372,7 +393,7 @@ def build_preview(table: DatastoreTable, index: int, params: QueryDict, columns:
         raise BadParameter("page")
     if size not in PAGE_SIZES:
         raise BadParameter("size")
-    sort = params.get("sort") or "_id"
+    sort = params.get("sort") or (DISTANCE if spatial else "_id")
     order = params.get("order") or "asc"
     if sort not in by_id or order not in ("asc", "desc"):
         raise BadParameter("sort")
@@ -395,7 +416,8 @@ def build_preview(table: DatastoreTable, index: int, params: QueryDict, columns:
     quoted = '"' + sort.replace('"', '""') + '"'
     sort_spec = f"{quoted} {order}" + ("" if sort == "_id" else ', "_id" asc')
     request = SearchRequest(filters=filters, q=contains or None, sort=sort_spec, limit=size,
-                            offset=(page - 1) * size)
+                            offset=(page - 1) * size, spatial=spatial,
+                            fields=[c.id for c in columns] if spatial else None)
     try:
         result = services.search(table, request, index)
     except SearchInputError as error:
@@ -413,14 +435,19 @@ def build_preview(table: DatastoreTable, index: int, params: QueryDict, columns:
     page_count = max(1, math.ceil(total / size))
     preview = TablePreview(columns=columns, rows=rows, total=total, page=page, size=size, sort=sort, order=order,
                            filters=active)
+    if spatial:
+        preview.near = "{:g},{:g}".format(*spatial.near)
+        preview.clear_near_url = _query(params, PREVIEW_ANCHOR, near=None, sort=None if sort == DISTANCE else sort)
     if page_count > 1 or page > 1:
         preview.pages = _page_links(params, min(page, page_count), page_count)
     if page > 1:
         preview.previous_url = _query(params, PREVIEW_ANCHOR, page=page - 1 if page > 2 else None)
     if page < page_count:
         preview.next_url = _query(params, PREVIEW_ANCHOR, page=page + 1)
-    if active:
+    if active or spatial:
         preview.selection = {"sort": sort_spec}
+        if spatial:
+            preview.selection["near"] = preview.near
         if filters:
             preview.selection["filters"] = json.dumps(filters, ensure_ascii=False)
         if contains:
@@ -619,7 +646,8 @@ def _fill_sections(request, resource, table: DatastoreTable, index: int, page: D
             page.error, page.status_code = str(error.message), 400
         return
     try:
-        page.preview = build_preview(table, index, params, columns)
+        page.preview = build_preview(table, index, params, columns,
+                                     geo.coordinate_columns(table.columns(index)) is not None)
     except BadParameter as error:
         page.error, page.status_code = str(error.message), 400
     profile = profile_table(services.parquet_path(table, index))
