@@ -252,6 +252,8 @@ def test_a_place_that_cannot_be_read_is_a_clear_400(client, shelters, staff_user
     html = get(client, plain).content.decode()
     assert 'name="near"' not in html  # no coordinates, no distance form
     assert get(client, plain, "?near=34.31,134.01").status_code == 400
+    html = get(client, shelters, "?near=34.3428,134.0466").content.decode()
+    assert 'value="34.3428,134.0466"' in html  # the place as given, to the micro-degree
 
 
 def test_tile_layer_when_configured(client, shelters, settings):

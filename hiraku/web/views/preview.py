@@ -436,7 +436,7 @@ def build_preview(table: DatastoreTable, index: int, params: QueryDict, columns:
     preview = TablePreview(columns=columns, rows=rows, total=total, page=page, size=size, sort=sort, order=order,
                            filters=active)
     if spatial:
-        preview.near = "{:g},{:g}".format(*spatial.near)
+        preview.near = ",".join(f"{degrees:.6f}".rstrip("0").rstrip(".") for degrees in spatial.near)
         preview.clear_near_url = _query(params, PREVIEW_ANCHOR, near=None, sort=None if sort == DISTANCE else sort)
     if page_count > 1 or page > 1:
         preview.pages = _page_links(params, min(page, page_count), page_count)
