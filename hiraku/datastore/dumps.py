@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 import duckdb
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +45,7 @@ FORMATS = {
     "xlsx": DumpFormat("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "geojson": DumpFormat("geojson", "application/geo+json", needs_coordinates=True),
     "parquet": DumpFormat("parquet", "application/vnd.apache.parquet"),
+    "xml": DumpFormat("xml", "application/xml; charset=utf-8"),
 }
 
 
@@ -182,6 +185,57 @@ def _write_parquet(source: str, target: Path, coordinates) -> None:
         con.execute(f"COPY (SELECT * FROM {source}) TO {_literal(target)} (FORMAT parquet, COMPRESSION snappy)")
 
 
+# XML 1.0 names (without ":", which would need a namespace); other column names become <value key="…">.
+_NAME_START = ("A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d"
+               "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff")
+_XML_NAME = re.compile(f"[{_NAME_START}][{_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f\u2040]*")
+# Characters XML 1.0 cannot hold at all, even escaped.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def _xml_element(name: str) -> tuple[str, str]:
+    """(opening tag without ">", closing tag) of a column's element."""
+    if _XML_NAME.fullmatch(name) and not name.lower().startswith("xml"):
+        return f"<{name}", f"</{name}>"
+    return f"<value key={quoteattr(_xml_safe(name))}", "</value>"
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _xml_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(_xml_safe(str(json_value(value))), {"\r": "&#13;"})  # a parser would turn a bare CR into LF
+
+
+def _write_xml(source: str, target: Path, coordinates) -> None:
+    """CKAN's XML dump shape: <data> of <row _id="…">, a child element per column, xsi:nil for empty cells.
+
+    A column whose name is not an XML name is written as <value key="name">, as CKAN writes keyed
+    values; characters XML cannot hold (control characters) become U+FFFD.
+    """
+    batches = _batches(source)
+    names = next(batches)
+    id_index = names.index("_id") if "_id" in names else None
+    elements = [None if i == id_index else _xml_element(n) for i, n in enumerate(names)]
+    with target.open("w", encoding="utf-8") as out:
+        out.write(f'<?xml version="1.0" encoding="utf-8"?>\n<data xmlns:xsi="{XSI}">\n')
+        for rows in batches:
+            for row in rows:
+                out.write(f'<row _id="{row[id_index]}">' if id_index is not None else "<row>")
+                for element, value in zip(elements, row, strict=True):
+                    if element is None:
+                        continue
+                    opening, closing = element
+                    out.write(f'{opening} xsi:nil="true"/>' if value is None
+                              else f"{opening}>{_xml_text(value)}{closing}")
+                out.write("</row>\n")
+        out.write("</data>\n")
+
+
 _WRITERS = {
     "csv": _write_delimited(","),
     "tsv": _write_delimited("\t"),
@@ -189,4 +243,5 @@ _WRITERS = {
     "geojson": _write_geojson,
     "xlsx": _write_xlsx,
     "parquet": _write_parquet,
+    "xml": _write_xml,
 }

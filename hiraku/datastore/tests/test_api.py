@@ -98,7 +98,7 @@ def test_failed_upload_keeps_previous_version(client, toilets, city, django_capt
     assert status["error"]["location"]["en"] is not None and status["error"]["code"] == "binary_file"
 
 
-@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xlsx", "geojson", "parquet"])
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xlsx", "geojson", "parquet", "xml"])
 def test_dump_in_every_format(client, toilets, fmt):
     response = client.get(f"/datastore/dump/{toilets.pk}", {"format": fmt})
     assert response.status_code == 200
@@ -122,8 +122,33 @@ def test_dump_in_every_format(client, toilets, fmt):
         from openpyxl import load_workbook
         rows = list(load_workbook(io.BytesIO(body), read_only=True).active.values)
         assert rows[1][2] == "髙松駅前トイレ"
+    elif fmt == "xml":
+        assert response["Content-Type"] == "application/xml; charset=utf-8"
+        assert body.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
     else:
         assert body[:4] in (b"PAR1",) or fmt == "tsv" and "\t名称\t" in body.decode()
+
+
+def test_xml_dump_in_ckans_shape(client, city, django_capture_on_commit_callbacks):
+    """<data> of <row _id>, an element per column, xsi:nil for empty cells, <value key> for other names."""
+    from xml.etree import ElementTree
+
+    content = ('名称,開設 日,備考,2020年度\n"中央<公園>","2020-04-01",,有\n"改行\r\nあり",,"a&b",無\n').encode()
+    resource = upload(city, make_dataset(city, "xml"), content=content, filename="x.csv",
+                      capture=django_capture_on_commit_callbacks)
+    response = client.get(f"/datastore/dump/{resource.pk}", {"format": "xml"})
+    root = ElementTree.fromstring(b"".join(response.streaming_content))
+    nil = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+    assert root.tag == "data" and [row.get("_id") for row in root] == ["1", "2"]
+    first, second = root
+    assert [child.tag for child in first] == ["名称", "value", "備考", "value"]
+    assert [child.get("key") for child in first] == [None, "開設 日", None, "2020年度"]
+    assert first[0].text == "中央<公園>" and first[1].text == "2020-04-01" and first[3].text == "true"
+    assert first[2].get(nil) == "true" and first[2].text is None
+    assert second[0].text == "改行\r\nあり" and second[2].text == "a&b" and second[3].text == "false"
+    selected = client.get(f"/datastore/dump/{resource.pk}", {"format": "xml", "q": "改行", "fields": "名称"})
+    rows = ElementTree.fromstring(b"".join(selected.streaming_content))
+    assert [[child.text for child in row] for row in rows] == [["改行\r\nあり"]]
 
 
 def test_dump_csv_with_bom_for_excel(client, toilets):
