@@ -161,6 +161,11 @@ def test_a_phone_sorts_the_rows_by_distance_from_its_location(browser, live_serv
             violations = base._axe_violations(page)
             assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations]
         screenshot(page.locator("#data-preview"), "resource-preview-near-ja.png")
+        # The map shows the neighbourhood of the place, marked, and says so.
+        page.locator("#datastore-map[data-markers]").wait_for(state="attached")
+        assert page.locator("path.map-near-place").count() == 1
+        assert "並べた場所を中心に表示" in page.locator("[data-map-status]").inner_text()
+        screenshot(page.locator("#map-section"), "resource-map-near-ja.png")
         page.get_by_role("link", name=re.compile("34.31,134.01 からの距離順")).click()
         assert page.locator(".data-table").get_by_role("columnheader", name="距離 (m)").count() == 0
     finally:

@@ -592,7 +592,9 @@ def _map(resource, table: DatastoreTable, index: int, params: QueryDict, columns
                   "failed": gettext("The map could not be loaded."),
                   "loading": gettext("Loading the row…"), "row_failed": gettext("The row could not be loaded."),
                   "empty": gettext("(empty)"), "yes": gettext("Yes"), "no": gettext("No"),
-                  "marker": gettext("Row %(id)s")},
+                  "marker": gettext("Row %(id)s"),
+                  "place": gettext("The place the table is sorted from"),
+                  "centred": gettext("The map is centred on the place the table is sorted from (the red circle).")},
     }
 
 

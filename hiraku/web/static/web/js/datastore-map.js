@@ -39,6 +39,11 @@
 
   /* The points carry only a name; a popup fetches its row whole when it opens, once. */
   var rows = {};
+  function nearPlace() {
+    var parts = (element.getAttribute("data-near") || "").split(",").map(Number);
+    return parts.length === 2 && parts.every(isFinite) ? parts : null;
+  }
+
   function rowUrl(id) {
     var url = new URL(element.getAttribute("data-geojson-url"), window.location.href);
     url.searchParams.set("id", String(id));
@@ -102,7 +107,15 @@
         cluster.addLayer(marker);
       });
       map.addLayer(cluster);
-      if (collection.features.length) {
+      var place = nearPlace();
+      if (place) {
+        // The table is sorted by distance from this place: show its neighbourhood, and the place itself.
+        var label = document.createElement("span");
+        label.textContent = texts.place || "";
+        window.L.circleMarker(place, {radius: 9, weight: 3, color: "#b3261e", fillColor: "#ffffff", fillOpacity: 1,
+                                      className: "map-near-place"}).bindTooltip(label).addTo(map);
+        map.setView(place, 16);
+      } else if (collection.features.length) {
         map.fitBounds(cluster.getBounds(), {padding: [24, 24], maxZoom: 16});
       }
       if (!collection.features.length) {
@@ -112,6 +125,7 @@
       } else {
         say(texts.count, {count: collection.total});
       }
+      if (place && status) { status.textContent += " " + texts.centred; }
       element.setAttribute("data-markers", String(collection.features.length));
     })
     .catch(function (error) {
