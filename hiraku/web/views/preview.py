@@ -33,7 +33,7 @@ from hiraku.datastore import charts, dictionary, dumps, geo, mapping, push, serv
 from hiraku.datastore.models import DatastoreTable
 from hiraku.datastore.profile import profile_table
 from hiraku.datastore.search import SearchInputError, SearchRequest, dump_request, json_value, parse_spatial
-from hiraku.datastore.spatial import DISTANCE
+from hiraku.datastore.spatial import DISTANCE, Spatial
 
 logger = logging.getLogger(__name__)
 
@@ -367,7 +367,7 @@ def _int_param(params: QueryDict, name: str, default: int) -> int:
         raise BadParameter(name) from error
 
 
-def _near(params: QueryDict, columns: list[Column], has_coordinates: bool):
+def _near(params: QueryDict, columns: list[Column], has_coordinates: bool) -> tuple[Spatial | None, list[Column]]:
     """The ``near`` parameter as a spatial selection, and the columns with the distance after the row number."""
     text = params.get("near", "").strip()
     if not text:
