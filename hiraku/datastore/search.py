@@ -364,8 +364,8 @@ def _query(request: SearchRequest, columns: dict[str, str], coordinates: tuple[s
     # DISTINCT may only sort by what it selects, so there the order names the selected columns.
     ordered = quote_identifier if request.distinct else expressions.get
     order_sql = ", ".join(f"{ordered(n)} {'DESC' if desc else 'ASC'}" for n, desc in order)
-    select = ", ".join(expression if expression == quote_identifier(name) else f"{expression} AS {quote_identifier(name)}"
-                       for name, expression in ((n, expressions[n]) for n in selected))
+    select = ", ".join(f"{expressions[n]} AS {quote_identifier(n)}" if n == spatial.DISTANCE else expressions[n]
+                       for n in selected)
     distinct = "DISTINCT " if request.distinct else ""
     return _Query(result_fields(selected, columns), select, where, params,
                   f"SELECT {distinct}{select} FROM data{where} ORDER BY {order_sql}")

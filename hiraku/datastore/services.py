@@ -335,12 +335,12 @@ def selected_rows_file(table: DatastoreTable, fmt: str, request: table_search.Se
     reading the file after it is removed, so a response may stream it.
     """
     spec = dumps.format_spec(fmt)
+    columns = table.columns(index)
     with tempfile.TemporaryDirectory(prefix="hiraku-dump-") as work:
         rows = Path(work) / "rows.parquet"
-        table_search.export(parquet_path(table, index), request, rows,
-                            coordinates=geo.coordinate_columns(table.columns(index)))
+        table_search.export(parquet_path(table, index), request, rows, coordinates=geo.coordinate_columns(columns))
         target = Path(work) / f"selected.{spec.extension}"
-        dumps.write_rows(rows, fmt, target, table.columns(index))
+        dumps.write_rows(rows, fmt, target, columns)
         yield target
 
 

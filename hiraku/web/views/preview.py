@@ -570,11 +570,9 @@ def _downloads(table: DatastoreTable, index: int, has_coordinates: bool, rows: i
     return out
 
 
-def _map(resource, table: DatastoreTable, index: int, params: QueryDict, columns: list[Column],
-         selection: dict | None = None) -> dict | None:
-    """The map section; with ``selection`` (the preview's filters as dump parameters), of those rows only."""
-    if geo.coordinate_columns(table.columns(index)) is None:
-        return None
+def _map(resource, params: QueryDict, columns: list[Column], selection: dict | None = None) -> dict:
+    """The map section of a table with coordinates; with ``selection`` (the preview's filters as dump
+    parameters), of those rows only."""
     url = reverse("web:resource_map", kwargs={"dataset": resource.dataset.name, "resource_id": resource.id})
     query = {"sheet": params["sheet"]} if params.get("sheet") else {}
     query.update({k: v for k, v in (selection or {}).items() if k in ("filters", "q")})
@@ -647,9 +645,9 @@ def _fill_sections(request, resource, table: DatastoreTable, index: int, page: D
         except BadParameter as error:
             page.error, page.status_code = str(error.message), 400
         return
+    has_coordinates = geo.coordinate_columns(table.columns(index)) is not None
     try:
-        page.preview = build_preview(table, index, params, columns,
-                                     geo.coordinate_columns(table.columns(index)) is not None)
+        page.preview = build_preview(table, index, params, columns, has_coordinates)
     except BadParameter as error:
         page.error, page.status_code = str(error.message), 400
     profile = profile_table(services.parquet_path(table, index))
@@ -657,11 +655,12 @@ def _fill_sections(request, resource, table: DatastoreTable, index: int, page: D
     page.chart = build_chart(table, index, params, [Column(c.id, c.label, c.type) for c in columns], profile)
     if page.chart.error:
         page.status_code = 400
-    page.map = _map(resource, table, index, params, columns, page.preview.selection if page.preview else None)
+    if has_coordinates:
+        page.map = _map(resource, params, columns, page.preview.selection if page.preview else None)
     rows = table.tables[index].get("row_count") if index < len(table.tables) else table.row_count
-    page.downloads = _downloads(table, index, page.map is not None, rows)
+    page.downloads = _downloads(table, index, has_coordinates, rows)
     if page.preview and page.preview.selection and page.preview.total:
-        page.selection_downloads = _downloads(table, index, page.map is not None, page.preview.total,
+        page.selection_downloads = _downloads(table, index, has_coordinates, page.preview.total,
                                               page.preview.selection, SELECTION_DOWNLOADS)
     if request.user.is_authenticated and permissions.can_edit_dataset(request.user, resource.dataset):
         page.dictionary = _dictionary_rows(table, index)
